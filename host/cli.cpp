@@ -1,0 +1,200 @@
+#include "host/cli.hpp"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionException.h>
+#include <Poco/Util/OptionProcessor.h>
+
+#include <moltbot/plugin.h>
+
+#include <algorithm>
+#include <ostream>
+#include <sstream>
+
+namespace moltbot::cli {
+
+bool Invocation::has(std::string_view name) const { return options.find(std::string(name)) != options.end(); }
+
+std::string Invocation::value(std::string_view name, std::string fallback) const {
+    auto it = options.find(std::string(name));
+    if (it == options.end() || it->second.empty()) return fallback;
+    return it->second.back();
+}
+
+namespace {
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+void addHelpOption(Poco::Util::OptionSet &options) {
+    options.addOption(Poco::Util::Option("help", "h", "show this help and exit"));
+}
+
+void printCommandHelp(const Command &command, std::ostream &out) {
+    Poco::Util::OptionSet options;
+    command.defineOptions(options);
+    addHelpOption(options);
+    Poco::Util::HelpFormatter formatter(options);
+    formatter.setUnixStyle(true);
+    formatter.setWidth(100);
+    formatter.setCommand("moltbot " + command.name());
+    formatter.setUsage(std::string("[options]") + (command.usage().empty() ? "" : " " + command.usage()));
+    formatter.setHeader(command.summary());
+    formatter.setFooter(command.details());
+    formatter.format(out);
+}
+
+void printTopHelp(const CommandList &commands, std::ostream &out) {
+    out << "moltbot " MOLTBOT_VERSION " - a native host for LLM provider plugins\n\n"
+        << "usage: moltbot [--version] [--help] <command> [options]\n\ncommands:\n";
+    std::size_t width = 0;
+    for (const auto &command : commands) width = std::max(width, command->name().size());
+    for (const auto &command : commands) {
+        out << "  " << command->name() << std::string(width - command->name().size() + 2, ' ') << command->summary()
+            << "\n";
+    }
+    out << "\nRun 'moltbot <command> --help' for the options of a command.\n";
+}
+
+// The command whose name matches the longest run of leading words of args; sets `used` to that word count.
+const Command *findCommand(const CommandList &commands, const std::vector<std::string> &args, std::size_t &used) {
+    const Command *best = nullptr;
+    used = 0;
+    for (const auto &command : commands) {
+        std::istringstream words(command->name());
+        std::string word;
+        std::size_t i = 0;
+        bool match = true;
+        while (words >> word) {
+            if (i >= args.size() || args[i] != word) {
+                match = false;
+                break;
+            }
+            ++i;
+        }
+        if (match && i > used) {
+            best = command.get();
+            used = i;
+        }
+    }
+    return best;
+}
+
+std::vector<std::string> optionNames(const Poco::Util::OptionSet &options) {
+    std::vector<std::string> names;
+    for (const auto &option : options) names.push_back("--" + option.fullName());
+    return names;
+}
+
+Invocation parse(const Command &command, const std::vector<std::string> &args, bool &wantsHelp) {
+    Poco::Util::OptionSet options;
+    command.defineOptions(options);
+    addHelpOption(options);
+    Poco::Util::OptionProcessor processor(options);
+    processor.setUnixStyle(true);
+    Invocation invocation;
+    bool onlyPositionals = false;
+    for (const auto &arg : args) {
+        if (onlyPositionals || arg == "-" || arg.empty() || arg[0] != '-') {
+            invocation.positionals.push_back(arg);
+            continue;
+        }
+        if (arg == "--") {
+            onlyPositionals = true;
+            continue;
+        }
+        std::string name, value;
+        try {
+            if (!processor.process(arg, name, value)) {
+                invocation.positionals.push_back(arg);
+                continue;
+            }
+        } catch (const Poco::Util::UnknownOptionException &) {
+            std::string flag = arg.substr(0, arg.find('='));
+            std::string message = "unknown option " + flag + " for 'moltbot " + command.name() + "'";
+            std::string suggestion = nearest(flag, optionNames(options));
+            if (!suggestion.empty()) message += " (did you mean " + suggestion + "?)";
+            throw UsageError{message + "; see 'moltbot " + command.name() + " --help'"};
+        } catch (const Poco::Util::OptionException &error) {
+            throw UsageError{error.displayText() + " for 'moltbot " + command.name() + "'; see 'moltbot " +
+                             command.name() + " --help'"};
+        }
+        if (!name.empty()) invocation.options[name].push_back(value);
+    }
+    try {
+        processor.checkRequired();
+    } catch (const Poco::Util::OptionException &error) {
+        throw UsageError{error.displayText() + " for 'moltbot " + command.name() + "'"};
+    }
+    wantsHelp = invocation.has("help");
+    return invocation;
+}
+
+}  // namespace
+
+std::string nearest(std::string_view word, const std::vector<std::string> &candidates) {
+    std::string best;
+    std::size_t bestDistance = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto &candidate : candidates) {
+        std::size_t distance = editDistance(word, candidate);
+        if (distance < bestDistance) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+
+int runCli(const std::vector<std::string> &args, Streams streams) {
+    CommandList commands = allCommands();
+    try {
+        if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+            printTopHelp(commands, streams.out);
+            return args.empty() ? kUsage : kOk;
+        }
+        if (args[0] == "--version" || args[0] == "-V" || args[0] == "version") {
+            streams.out << "moltbot " MOLTBOT_VERSION " (plugin ABI " << MB_ABI_CURRENT_MAJOR << "."
+                        << MB_ABI_CURRENT_MINOR << ")\n";
+            return kOk;
+        }
+        std::size_t used = 0;
+        const Command *command = findCommand(commands, args, used);
+        if (command == nullptr) {
+            if (args[0][0] == '-') throw UsageError{"unknown option " + args[0] + "; see 'moltbot --help'"};
+            std::vector<std::string> names;
+            for (const auto &candidate : commands) {
+                names.push_back(candidate->name());
+                names.push_back(candidate->name().substr(0, candidate->name().find(' ')));
+            }
+            std::string message = "unknown command '" + args[0] + "'";
+            std::string suggestion = nearest(args[0], names);
+            if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+            throw UsageError{message + "; see 'moltbot --help'"};
+        }
+        std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(used), args.end());
+        bool wantsHelp = false;
+        Invocation invocation = parse(*command, rest, wantsHelp);
+        if (wantsHelp) {
+            printCommandHelp(*command, streams.out);
+            return kOk;
+        }
+        return command->run(invocation, streams);
+    } catch (const UsageError &error) {
+        streams.err << "moltbot: " << error.message << "\n";
+        return error.code;
+    }
+}
+
+}  // namespace moltbot::cli

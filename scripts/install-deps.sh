@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages moltbot builds and tests with. Does nothing when they are all present.
+set -euo pipefail
+
+packages=(
+  meson ninja-build g++ pkg-config cmake python3
+  libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev
+  curl binutils
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
