@@ -1,0 +1,57 @@
+// Running the real moltbot binary (or any program) from a test: environment, standard input, captured output.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moltbot::test {
+
+struct RunResult {
+    int exitCode = -1;  // the exit status, or 128 + signal when killed by a signal
+    std::string out;
+    std::string err;
+    bool timedOut = false;
+};
+
+struct RunOptions {
+    // Variables set (or, with std::nullopt, removed) on top of a clean base environment: PATH, LANG=C.UTF-8 and
+    // the sanitizer options of the test run are kept, everything else of the test's environment is dropped.
+    std::map<std::string, std::optional<std::string>> env;
+    std::string input;                                  // written to standard input, then closed
+    std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+    std::filesystem::path cwd;                          // empty: the current folder
+};
+
+// Runs argv[0] (a path, or a name searched in PATH) with the other arguments and waits for it.
+RunResult run(const std::vector<std::string> &argv, const RunOptions &options = {});
+
+// The built moltbot binary: $MOLTBOT_BIN, set by tests/meson.build.
+std::filesystem::path moltbotBinary();
+// A file under the build tree: $MOLTBOT_BUILD_ROOT/relative.
+std::filesystem::path buildPath(const std::string &relative);
+// A file under the source tree: $MOLTBOT_SOURCE_ROOT/relative.
+std::filesystem::path sourcePath(const std::string &relative);
+
+// A fresh folder under the system temp folder, removed with everything in it when destroyed.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+    const std::filesystem::path &path() const { return path_; }
+    // Writes `content` to path()/relative, creating folders; returns the full path.
+    std::filesystem::path write(const std::string &relative, const std::string &content) const;
+
+private:
+    std::filesystem::path path_;
+};
+
+// Reads a whole file; throws when it cannot be read.
+std::string readFile(const std::filesystem::path &path);
+
+}  // namespace moltbot::test
