@@ -1,0 +1,15 @@
+// Where moltbot keeps its files (design.md §3).
+#pragma once
+
+#include <filesystem>
+
+namespace moltbot::config {
+
+// $MOLTBOT_STATE_DIR, else $HOME/.moltbot ("~" at the start of the variable is expanded).
+std::filesystem::path stateDir();
+// $MOLTBOT_CONFIG_PATH, else <stateDir>/moltbot.json.
+std::filesystem::path configPath();
+// Replaces a leading "~" or "~/" with $HOME.
+std::filesystem::path expandHome(const std::string &path);
+
+}  // namespace moltbot::config
