@@ -1,0 +1,102 @@
+// The request pipeline: the model chain (primary, then fallbacks), retries, cooldowns, partial-output rules.
+// Provider-neutral: it sees models only through ModelBackend.
+#pragma once
+
+#include "core/pipeline/cooldowns.hpp"
+#include "core/pipeline/model_ref.hpp"
+#include "core/pipeline/policy.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moltbot::pipeline {
+
+// One model of the chain with its per-model options (agents.defaults.models[ref] of the config, as JSON).
+struct ChainEntry {
+    ModelRef ref;
+    std::string optionsJson = "{}";
+};
+
+// What one attempt on one model produced, as the backend reports it.
+struct AttemptResult {
+    int32_t status = 0;        // MB_OK or an MB_ERR_* code
+    int32_t httpStatus = 0;
+    int64_t retryAfterMs = -1;
+    std::string message;
+};
+
+// Receives the events of an attempt (MB_EVENT_* kind, JSON payload). Returning false cancels the attempt.
+using EventSink = std::function<bool(uint32_t kind, std::string_view json)>;
+
+class ModelBackend {
+public:
+    virtual ~ModelBackend() = default;
+    // Sends `requestJson` (an OpenAI Chat Completions request whose "model" is the ref's id) to the plugin serving
+    // the ref's prefix, streaming or not, and reports its events to `sink`.
+    virtual AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool stream,
+                                  const EventSink &sink) = 0;
+};
+
+// Where the answer goes while it arrives.
+struct Output {
+    std::function<void(std::string_view text)> text;             // answer text, in order
+    std::function<void(std::string_view message)> notice;        // one-line notices from plugins
+    std::function<void(std::string_view line)> verbose;          // attempt log lines (only with --verbose)
+};
+
+struct AttemptRecord {
+    std::string ref;
+    int attempt = 0;          // 1-based, per model
+    std::string outcome;      // "ok", "skipped", or a status name ("rate_limited", ...)
+    int32_t httpStatus = 0;
+    std::string message;
+    int64_t durationMs = 0;
+};
+
+struct Usage {
+    bool known = false;
+    int64_t promptTokens = 0;
+    int64_t completionTokens = 0;
+    int64_t cachedTokens = 0;
+    int64_t cacheWriteTokens = 0;
+    double cost = -1;  // USD; negative when the provider did not say
+};
+
+struct Outcome {
+    int32_t status = 0;        // MB_OK when some model answered
+    std::string text;          // the answer (what was received so far, on failure)
+    std::string ref;           // the model ref that answered (or failed last)
+    std::string upstreamModel; // the model the upstream reported
+    std::string provider;      // the upstream's serving provider, when it said
+    std::string finishReason;
+    Usage usage;
+    std::vector<AttemptRecord> attempts;
+    std::string error;         // a one-line summary when status != MB_OK
+    bool outputStarted = false;
+};
+
+struct Clock {
+    std::function<int64_t()> nowMs;                 // epoch milliseconds
+    std::function<bool(Millis)> sleep;              // false when cancelled during the wait
+    std::function<bool()> cancelled;
+};
+
+class Runner {
+public:
+    Runner(ModelBackend &backend, Cooldowns &cooldowns, RetryPolicy policy, Clock clock);
+    // Tries the chain in order. `baseRequest` is the request without "model" (messages, stream flag are set here).
+    Outcome run(const std::vector<ChainEntry> &chain, const std::string &messagesJson, bool stream,
+                const Output &output);
+
+private:
+    ModelBackend &backend_;
+    Cooldowns &cooldowns_;
+    RetryPolicy policy_;
+    Clock clock_;
+    std::mt19937 random_;
+};
+
+}  // namespace moltbot::pipeline

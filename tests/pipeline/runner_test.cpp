@@ -1,0 +1,188 @@
+// The pipeline against a scripted backend: chain order, retries, fallbacks, cooldowns, partial output.
+#include "core/pipeline/runner.hpp"
+
+#include <moltbot/plugin.h>
+
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <map>
+
+using namespace moltbot::pipeline;
+
+namespace {
+
+struct Step {
+    std::vector<std::string> deltas;  // text emitted before the result
+    AttemptResult result;
+};
+
+class ScriptedBackend : public ModelBackend {
+public:
+    std::map<std::string, std::deque<Step>> script;  // per ref; an exhausted script answers "ok"
+    std::vector<std::string> calls;
+
+    AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool, const EventSink &sink) override {
+        calls.push_back(entry.ref.full());
+        lastRequest = requestJson;
+        auto &steps = script[entry.ref.full()];
+        Step step = steps.empty() ? Step{{"ok from " + entry.ref.full()}, {}} : steps.front();
+        if (!steps.empty()) steps.pop_front();
+        for (const auto &delta : step.deltas) {
+            if (!sink(MB_EVENT_TEXT_DELTA, R"({"text":")" + delta + R"("})")) return {MB_ERR_CANCELLED, 0, -1, "cancelled"};
+        }
+        if (step.result.status == MB_OK) {
+            sink(MB_EVENT_USAGE, R"({"prompt_tokens":12,"completion_tokens":3,"cached_tokens":8,"cost":0.5})");
+            sink(MB_EVENT_DONE, R"({"finish_reason":"stop","provider":"Fake"})");
+        }
+        return step.result;
+    }
+    std::string lastRequest;
+};
+
+struct Harness {
+    ScriptedBackend backend;
+    Cooldowns cooldowns;
+    int64_t now = 1'000'000;
+    std::vector<int64_t> sleeps;
+    bool cancelAfterSleep = false;
+    bool cancelledFlag = false;
+    std::string printed;
+
+    Outcome run(std::vector<std::string> refs) {
+        std::vector<ChainEntry> chain;
+        for (const auto &ref : refs) chain.push_back({*parseModelRef(ref), "{}"});
+        Clock clock{[this] { return now; },
+                    [this](Millis delay) {
+                        sleeps.push_back(delay.count());
+                        now += delay.count();
+                        if (cancelAfterSleep) cancelledFlag = true;
+                        return !cancelledFlag;
+                    },
+                    [this] { return cancelledFlag; }};
+        Runner runner(backend, cooldowns, RetryPolicy{}, clock);
+        Output output{[this](std::string_view text) { printed += text; }, nullptr, nullptr};
+        return runner.run(chain, R"([{"role":"user","content":"hi"}])", true, output);
+    }
+};
+
+AttemptResult failure(int32_t status, int64_t retryAfter = -1) { return {status, 0, retryAfter, "failed with " + statusName(status)}; }
+
+}  // namespace
+
+TEST_CASE("the primary answers: text in order, usage and provider recorded, no cooldown") {
+    Harness h;
+    h.backend.script["p/a"] = {{{"Hel", "lo"}, {}}};
+    Outcome outcome = h.run({"p/a", "p/b"});
+    CHECK(outcome.status == MB_OK);
+    CHECK(h.printed == "Hello");
+    CHECK(outcome.ref == "p/a");
+    CHECK(outcome.provider == "Fake");
+    CHECK(outcome.finishReason == "stop");
+    CHECK(outcome.usage.cachedTokens == 8);
+    CHECK(outcome.usage.cost == doctest::Approx(0.5));
+    CHECK(h.backend.calls == std::vector<std::string>{"p/a"});
+    CHECK(h.backend.lastRequest == R"({"model":"a","messages":[{"role":"user","content":"hi"}],"stream":true})");
+}
+
+TEST_CASE("each error class that moves on falls back to the next model at once") {
+    for (int32_t status : {MB_ERR_AUTH, MB_ERR_PAYMENT, MB_ERR_NOT_FOUND, MB_ERR_MODERATION}) {
+        CAPTURE(statusName(status));
+        Harness h;
+        h.backend.script["p/a"] = {{{}, failure(status)}};
+        Outcome outcome = h.run({"p/a", "q/b"});
+        CHECK(outcome.status == MB_OK);
+        CHECK(outcome.ref == "q/b");
+        CHECK(h.backend.calls == std::vector<std::string>{"p/a", "q/b"});
+        CHECK(h.sleeps.empty());
+        CHECK(h.cooldowns.entries().empty());
+    }
+}
+
+TEST_CASE("transient errors retry the same model, then fall back and start a cooldown") {
+    for (int32_t status : {MB_ERR_UNAVAILABLE, MB_ERR_TIMEOUT, MB_ERR_TRANSPORT, MB_ERR_RATE_LIMITED}) {
+        CAPTURE(statusName(status));
+        Harness h;
+        h.backend.script["p/a"] = {{{}, failure(status)}, {{}, failure(status)}, {{}, failure(status)}};
+        Outcome outcome = h.run({"p/a", "q/b"});
+        CHECK(outcome.status == MB_OK);
+        CHECK(h.backend.calls == std::vector<std::string>{"p/a", "p/a", "p/a", "q/b"});
+        CHECK(h.sleeps.size() == 2);
+        CHECK(h.cooldowns.active("p/a", h.now));
+        REQUIRE(outcome.attempts.size() == 4);
+        CHECK(outcome.attempts[0].outcome == statusName(status));
+        CHECK(outcome.attempts[3].outcome == "ok");
+    }
+}
+
+TEST_CASE("Retry-After is honoured; a long one moves on at once") {
+    Harness h;
+    h.backend.script["p/a"] = {{{}, failure(MB_ERR_RATE_LIMITED, 1'200)}};
+    Outcome outcome = h.run({"p/a"});
+    CHECK(outcome.status == MB_OK);
+    CHECK(h.sleeps == std::vector<int64_t>{1'200});
+
+    Harness longWait;
+    longWait.backend.script["p/a"] = {{{}, failure(MB_ERR_RATE_LIMITED, 600'000)}};
+    Outcome moved = longWait.run({"p/a", "q/b"});
+    CHECK(moved.ref == "q/b");
+    CHECK(longWait.sleeps.empty());
+    CHECK(longWait.cooldowns.active("p/a", longWait.now)->untilMs == longWait.now + 600'000);
+}
+
+TEST_CASE("an invalid request fails at once with the upstream's message, no fallback") {
+    Harness h;
+    h.backend.script["p/a"] = {{{}, {MB_ERR_INVALID_REQUEST, 400, -1, "messages must not be empty"}}};
+    Outcome outcome = h.run({"p/a", "q/b"});
+    CHECK(outcome.status == MB_ERR_INVALID_REQUEST);
+    CHECK(outcome.error == "p/a: messages must not be empty");
+    CHECK(h.backend.calls == std::vector<std::string>{"p/a"});
+}
+
+TEST_CASE("a failure after partial output keeps the output and does not restart elsewhere") {
+    Harness h;
+    h.backend.script["p/a"] = {{{"The answer is"}, failure(MB_ERR_UNAVAILABLE)}};
+    Outcome outcome = h.run({"p/a", "q/b"});
+    CHECK(outcome.status == MB_ERR_UNAVAILABLE);
+    CHECK(outcome.outputStarted);
+    CHECK(outcome.text == "The answer is");
+    CHECK(h.printed == "The answer is");
+    CHECK(h.backend.calls == std::vector<std::string>{"p/a"});
+}
+
+TEST_CASE("models cooling down are skipped; when all are, the one that frees first is tried") {
+    Harness h;
+    h.cooldowns.recordFailure("p/a", h.now, 300'000, "rate_limited");
+    Outcome outcome = h.run({"p/a", "q/b"});
+    CHECK(outcome.ref == "q/b");
+    CHECK(h.backend.calls == std::vector<std::string>{"q/b"});
+    REQUIRE(outcome.attempts.size() == 2);
+    CHECK(outcome.attempts[0].outcome == "skipped");
+    CHECK(outcome.attempts[0].message.find("cooling down until") != std::string::npos);
+
+    Harness all;
+    all.cooldowns.recordFailure("p/a", all.now, 900'000, "rate_limited");
+    all.cooldowns.recordFailure("q/b", all.now, 200'000, "unavailable");
+    Outcome tried = all.run({"p/a", "q/b"});
+    CHECK(all.backend.calls == std::vector<std::string>{"q/b"});
+    CHECK(tried.status == MB_OK);
+    CHECK_FALSE(all.cooldowns.active("q/b", all.now));
+}
+
+TEST_CASE("every model failing gives a summary naming each and its reason") {
+    Harness h;
+    h.backend.script["p/a"] = {{{}, failure(MB_ERR_AUTH)}};
+    h.backend.script["q/b"] = {{{}, failure(MB_ERR_PAYMENT)}};
+    Outcome outcome = h.run({"p/a", "q/b"});
+    CHECK(outcome.status == MB_ERR_PAYMENT);
+    CHECK(outcome.error == "all models failed (2): p/a: failed with auth (auth) | q/b: failed with payment (payment)");
+}
+
+TEST_CASE("cancellation during a backoff stops the run") {
+    Harness h;
+    h.cancelAfterSleep = true;
+    h.backend.script["p/a"] = {{{}, failure(MB_ERR_UNAVAILABLE)}};
+    Outcome outcome = h.run({"p/a", "q/b"});
+    CHECK(outcome.status == MB_ERR_CANCELLED);
+    CHECK(h.backend.calls == std::vector<std::string>{"p/a"});
+}
