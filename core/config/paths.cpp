@@ -39,4 +39,6 @@ std::filesystem::path configPath() {
     return stateDir() / "moltbot.json";
 }
 
+std::filesystem::path credentialsPath() { return stateDir() / "credentials.json"; }
+
 }  // namespace moltbot::config

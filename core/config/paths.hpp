@@ -9,6 +9,8 @@ namespace moltbot::config {
 std::filesystem::path stateDir();
 // $MOLTBOT_CONFIG_PATH, else <stateDir>/moltbot.json.
 std::filesystem::path configPath();
+// <stateDir>/credentials.json: API keys stored by `moltbot onboard` (0600), never in the config file.
+std::filesystem::path credentialsPath();
 // Replaces a leading "~" or "~/" with $HOME.
 std::filesystem::path expandHome(const std::string &path);
 

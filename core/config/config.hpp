@@ -1,0 +1,99 @@
+// The configuration as the rest of moltbot sees it: loaded once, validated, with typed accessors for the keys the
+// request pipeline needs and the API-key resolution for providers. docs/configuration.md is the user-facing side.
+//
+// Layers, lowest first: built-in defaults (a missing key means "not set"), the config file, the environment (the
+// API-key variables, which the file's `env` block never overrides), then command-line flags (setOverride).
+#pragma once
+
+#include "core/config/files.hpp"
+#include "core/config/schema.hpp"
+
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace moltbot::config {
+
+// Where an API key came from, in the order resolveApiKey tries them.
+enum class KeySource {
+    None,
+    Environment,   // <NAME>_API_KEY set in the environment of moltbot
+    ConfigEnv,     // the same variable, filled by the config's `env` block
+    Credentials,   // the credentials file (moltbot onboard)
+    ConfigApiKey,  // models.providers.<name>.apiKey
+};
+
+// "environment", "config env block", "credentials file", "config apiKey", "missing".
+std::string_view keySourceName(KeySource source);
+
+struct ApiKey {
+    std::string key;  // empty when none was found
+    KeySource source = KeySource::None;
+    std::string where;  // the variable, file or config path it came from
+};
+
+// The environment variable holding a provider's key: "openrouter" -> "OPENROUTER_API_KEY" (upper-cased, characters
+// other than letters and digits become '_').
+std::string apiKeyVariable(std::string_view provider);
+
+class Config {
+public:
+    // Reads `path` (default: configPath()); a missing file is an empty config, a file of only whitespace too.
+    // Throws Json5Error (file:line:column) on a syntax error and ConfigError on an unreadable file or, with
+    // `requireValid`, on validation errors (all of them, one per line).
+    static Config load(const std::filesystem::path &path = {}, bool requireValid = true);
+
+    const std::filesystem::path &path() const { return path_; }
+    bool fileExists() const { return exists_; }
+    const rapidjson::Document &document() const { return document_; }
+    const Validation &validation() const { return validation_; }
+
+    // The flags layer: puts `value` (JSON5 text) at `path` in memory only; never written to the file.
+    void setOverride(std::string_view path, std::string_view json5Value);
+
+    // agents.defaults.model.primary (or agents.defaults.model when it is a string); "" when unset.
+    std::string primaryModel() const;
+    // agents.defaults.model.fallbacks, in order.
+    std::vector<std::string> fallbacks() const;
+    // The keys of agents.defaults.models.
+    std::vector<std::string> configuredModels() const;
+    // agents.defaults.models[ref] ({alias, params, provider, ...}) or nullptr.
+    const rapidjson::Value *modelOptions(std::string_view ref) const;
+    // The same as compact JSON, "{}" when there is none: what a plugin receives as the model options.
+    std::string modelOptionsJson(std::string_view ref) const;
+    // The ref whose alias is `name` (case-insensitive), or std::nullopt.
+    std::optional<std::string> resolveAlias(std::string_view name) const;
+    // Every (alias, ref) pair, in file order.
+    std::vector<std::pair<std::string, std::string>> aliases() const;
+    // models.providers.<name> or nullptr.
+    const rapidjson::Value *providerSettings(std::string_view name) const;
+
+    // The value at a config path (json_path.hpp syntax) or nullptr; getJson gives it as compact JSON.
+    const rapidjson::Value *get(std::string_view path) const;
+    std::optional<std::string> getJson(std::string_view path) const;
+
+    // The (name, value) pairs of the `env` block: the direct string keys first, then env.vars.
+    std::vector<std::pair<std::string, std::string>> envBlock() const;
+    // Sets each variable of the `env` block that is unset or empty in this process (call before plugins run).
+    // Returns the names it set.
+    std::vector<std::string> applyEnvBlock();
+
+    // A provider's key: the environment variable apiKeyVariable(provider) (which the env block may have filled),
+    // then the credentials file, then models.providers.<provider>.apiKey. Empty values are skipped.
+    ApiKey resolveApiKey(std::string_view provider) const;
+
+private:
+    std::filesystem::path path_;
+    bool exists_ = false;
+    rapidjson::Document document_;
+    Validation validation_;
+    std::set<std::string> filledFromEnvBlock_;
+};
+
+}  // namespace moltbot::config

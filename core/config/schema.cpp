@@ -1,0 +1,246 @@
+#include "core/config/schema.hpp"
+
+#include "core/config/json_path.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <initializer_list>
+#include <map>
+#include <string_view>
+
+namespace moltbot::config {
+
+std::string describeType(const rapidjson::Value &value) {
+    if (value.IsString()) return "a string";
+    if (value.IsBool()) return "a boolean";
+    if (value.IsArray()) return "an array";
+    if (value.IsObject()) return "an object";
+    if (value.IsNull()) return "null";
+    if (value.IsDouble() && !std::isfinite(value.GetDouble())) {
+        return std::isnan(value.GetDouble()) ? "NaN" : "an infinite number";
+    }
+    return "a number";
+}
+
+namespace {
+
+class Validator {
+public:
+    Validation result;
+
+    void root(const rapidjson::Value &value) {
+        if (!value.IsObject()) {
+            error({}, "expected an object, found " + describeType(value));
+            return;
+        }
+        PathSegments path;
+        forEachMember(value, path, [&](const std::string &key, const rapidjson::Value &child, const PathSegments &at) {
+            if (key == "env") {
+                env(child, at);
+            } else if (key == "agents") {
+                agents(child, at);
+            } else if (key == "models") {
+                models(child, at);
+            } else {
+                unknown(at);
+            }
+        });
+    }
+
+private:
+    using Visit = void (*)(Validator &, const rapidjson::Value &, const PathSegments &);
+
+    void error(const PathSegments &path, std::string message) {
+        result.errors.push_back({path.empty() ? "(root)" : formatPath(path), std::move(message)});
+    }
+    void warning(const PathSegments &path, std::string message) {
+        result.warnings.push_back({formatPath(path), std::move(message)});
+    }
+    void unknown(const PathSegments &path) { warning(path, "unknown key (ignored)"); }
+
+    template <typename Fn>
+    void forEachMember(const rapidjson::Value &object, const PathSegments &path, Fn &&fn) {
+        for (const auto &member : object.GetObject()) {
+            PathSegments at = path;
+            at.emplace_back(member.name.GetString(), member.name.GetStringLength());
+            fn(at.back(), member.value, at);
+        }
+    }
+
+    bool expectObject(const rapidjson::Value &value, const PathSegments &path) {
+        if (value.IsObject()) return true;
+        error(path, "expected an object, found " + describeType(value));
+        return false;
+    }
+
+    void expectString(const rapidjson::Value &value, const PathSegments &path) {
+        if (!value.IsString()) error(path, "expected a string, found " + describeType(value));
+    }
+
+    void expectBoolean(const rapidjson::Value &value, const PathSegments &path) {
+        if (!value.IsBool()) error(path, "expected a boolean (true or false), found " + describeType(value));
+    }
+
+    void expectStringArray(const rapidjson::Value &value, const PathSegments &path) {
+        if (!value.IsArray()) {
+            error(path, "expected an array of strings, found " + describeType(value));
+            return;
+        }
+        for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+            PathSegments at = path;
+            at.push_back(std::to_string(i));
+            expectString(value[i], at);
+        }
+    }
+
+    // Checks the listed keys with their checks; other keys are unknown (warned) unless `open`.
+    void object(const rapidjson::Value &value, const PathSegments &path,
+                std::initializer_list<std::pair<std::string_view, Visit>> known, bool open = false) {
+        if (!expectObject(value, path)) return;
+        forEachMember(value, path, [&](const std::string &key, const rapidjson::Value &child, const PathSegments &at) {
+            auto check = std::find_if(known.begin(), known.end(), [&](const auto &entry) { return entry.first == key; });
+            if (check != known.end()) {
+                check->second(*this, child, at);
+            } else if (!open) {
+                unknown(at);
+            }
+        });
+    }
+
+    void env(const rapidjson::Value &value, const PathSegments &path) {
+        if (!expectObject(value, path)) return;
+        forEachMember(value, path, [&](const std::string &key, const rapidjson::Value &child, const PathSegments &at) {
+            if (key == "vars") {
+                if (!expectObject(child, at)) return;
+                forEachMember(child, at, [&](const std::string &name, const rapidjson::Value &var, const PathSegments &where) {
+                    envVariable(name, var, where);
+                });
+            } else {
+                envVariable(key, child, at);
+            }
+        });
+    }
+
+    void envVariable(const std::string &name, const rapidjson::Value &value, const PathSegments &path) {
+        bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                     std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+        if (!valid) error(path, "not a valid environment variable name (letters, digits and '_')");
+        expectString(value, path);
+    }
+
+    void agents(const rapidjson::Value &value, const PathSegments &path) {
+        object(value, path, {{"defaults", [](Validator &v, const rapidjson::Value &child, const PathSegments &at) {
+                                  v.object(child, at, {{"model", &Validator::modelVisit}, {"models", &Validator::modelTableVisit}});
+                              }}});
+    }
+
+    static void modelVisit(Validator &v, const rapidjson::Value &value, const PathSegments &path) {
+        if (value.IsString()) return;  // "model": "<ref>" is short for { primary: "<ref>" }
+        v.object(value, path, {{"primary", [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
+                                    w.expectString(child, at);
+                                    if (child.IsString() && child.GetStringLength() == 0) w.error(at, "must not be empty");
+                                }},
+                               {"fallbacks", [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
+                                    w.expectStringArray(child, at);
+                                }}});
+    }
+
+    static void modelTableVisit(Validator &v, const rapidjson::Value &value, const PathSegments &path) {
+        if (!v.expectObject(value, path)) return;
+        std::map<std::string, std::string> aliases;  // lower-cased alias -> the ref that has it
+        v.forEachMember(value, path, [&](const std::string &ref, const rapidjson::Value &entry, const PathSegments &at) {
+            v.object(entry, at, {{"alias", [](Validator &w, const rapidjson::Value &child, const PathSegments &where) {
+                                      w.expectString(child, where);
+                                  }},
+                                 {"params", &Validator::paramsVisit},
+                                 {"provider", &Validator::routingVisit}});
+            if (!entry.IsObject()) return;
+            auto alias = entry.FindMember("alias");
+            if (alias == entry.MemberEnd() || !alias->value.IsString()) return;
+            std::string folded(alias->value.GetString(), alias->value.GetStringLength());
+            std::transform(folded.begin(), folded.end(), folded.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            auto [existing, inserted] = aliases.emplace(folded, ref);
+            if (!inserted) {
+                PathSegments where = at;
+                where.push_back("alias");
+                v.warning(where, "the alias is also used by " + existing->second + "; that one wins");
+            }
+        });
+    }
+
+    static void paramsVisit(Validator &v, const rapidjson::Value &value, const PathSegments &path) {
+        v.object(value, path,
+                 {{"temperature",
+                   [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
+                       if (!child.IsNumber() || !std::isfinite(child.GetDouble())) {
+                           w.error(at, "expected a finite number, found " + describeType(child));
+                       }
+                   }},
+                  {"maxTokens",
+                   [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
+                       bool positive = (child.IsUint64() && child.GetUint64() > 0);
+                       if (!positive) {
+                           std::string found = describeType(child);
+                           if (child.IsNumber() && std::isfinite(child.GetDouble())) found += " (" + numberText(child) + ")";
+                           w.error(at, "expected a positive integer, found " + found);
+                       }
+                   }},
+                  {"cacheControlTtl",
+                   [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
+                       std::string_view ttl = child.IsString() ? child.GetString() : "";
+                       if (ttl != "5m" && ttl != "1h") {
+                           std::string found = child.IsString() ? "\"" + std::string(ttl) + "\"" : describeType(child);
+                           w.error(at, "expected \"5m\" or \"1h\", found " + found);
+                       }
+                   }}},
+                 /*open=*/true);
+    }
+
+    // OpenRouter's provider routing: the listed keys are checked, the rest is passed to the provider as written.
+    static void routingVisit(Validator &v, const rapidjson::Value &value, const PathSegments &path) {
+        auto strings = [](Validator &w, const rapidjson::Value &child, const PathSegments &at) { w.expectStringArray(child, at); };
+        v.object(value, path,
+                 {{"only", strings},
+                  {"ignore", strings},
+                  {"order", strings},
+                  {"allow_fallbacks", [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
+                       w.expectBoolean(child, at);
+                   }}},
+                 /*open=*/true);
+    }
+
+    void models(const rapidjson::Value &value, const PathSegments &path) {
+        object(value, path, {{"providers", [](Validator &v, const rapidjson::Value &table, const PathSegments &at) {
+                                  if (!v.expectObject(table, at)) return;
+                                  v.forEachMember(table, at, [&](const std::string &, const rapidjson::Value &provider,
+                                                                 const PathSegments &where) {
+                                      auto string = [](Validator &w, const rapidjson::Value &child, const PathSegments &p) {
+                                          w.expectString(child, p);
+                                      };
+                                      v.object(provider, where, {{"baseUrl", string}, {"apiKey", string}, {"api", string}},
+                                               /*open=*/true);
+                                  });
+                              }}});
+    }
+
+    static std::string numberText(const rapidjson::Value &number) {
+        if (number.IsInt64()) return std::to_string(number.GetInt64());
+        if (number.IsUint64()) return std::to_string(number.GetUint64());
+        std::string text = std::to_string(number.GetDouble());
+        text.erase(text.find_last_not_of('0') + 1);
+        if (!text.empty() && text.back() == '.') text.pop_back();
+        return text;
+    }
+};
+
+}  // namespace
+
+Validation validateConfig(const rapidjson::Value &root) {
+    Validator validator;
+    validator.root(root);
+    return std::move(validator.result);
+}
+
+}  // namespace moltbot::config

@@ -1,0 +1,98 @@
+// Validation of the known keys: every snippet of the OpenRouter page is valid; wrong types name path and types.
+#include "core/config/json5.hpp"
+#include "core/config/schema.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace moltbot::config;
+
+namespace {
+
+Validation check(std::string_view text) {
+    rapidjson::Document document;
+    parseJson5(text, document, "test");
+    return validateConfig(document);
+}
+
+std::string onlyError(std::string_view text) {
+    Validation result = check(text);
+    REQUIRE(result.errors.size() == 1);
+    return result.errors[0].text();
+}
+
+}  // namespace
+
+TEST_CASE("a full config with every known key is valid and silent") {
+    Validation result = check(R"({
+      env: { OPENROUTER_API_KEY: "sk-or-x", vars: { OTHER: "1" } },
+      agents: { defaults: {
+        model: { primary: "openrouter/anthropic/claude-sonnet-4-5", fallbacks: ["openrouter/openai/gpt-5.2"] },
+        models: { "openrouter/anthropic/claude-sonnet-4-5": {
+          alias: "sonnet",
+          params: { temperature: 0.7, maxTokens: 4096, cacheControlTtl: "1h", top_p: 0.9 },
+          provider: { only: ["anthropic"], ignore: [], order: ["aws-bedrock"], allow_fallbacks: false, sort: "price" },
+        } },
+      } },
+      models: { providers: { openrouter: { baseUrl: "https://openrouter.ai/api/v1", apiKey: "k", api: "openai", x: 1 } } },
+    })");
+    CHECK(result.errors.empty());
+    CHECK(result.warnings.empty());
+}
+
+TEST_CASE("the model may be given as a plain string") {
+    CHECK(check("{agents: {defaults: {model: 'openrouter/auto'}}}").ok());
+}
+
+TEST_CASE("wrong types name the path, the expected and the found type") {
+    CHECK(onlyError("{agents: {defaults: {model: {primary: 5}}}}") ==
+          "agents.defaults.model.primary: expected a string, found a number");
+    CHECK(onlyError("{agents: {defaults: {model: {fallbacks: 'x'}}}}") ==
+          "agents.defaults.model.fallbacks: expected an array of strings, found a string");
+    CHECK(onlyError("{agents: {defaults: {model: {fallbacks: ['a', true]}}}}") ==
+          "agents.defaults.model.fallbacks[1]: expected a string, found a boolean");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {params: {maxTokens: 0}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].params.maxTokens: expected a positive integer, found a number (0)");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {params: {maxTokens: 1.5}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].params.maxTokens: expected a positive integer, found a number (1.5)");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {params: {temperature: '0.7'}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].params.temperature: expected a finite number, found a string");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {params: {temperature: NaN}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].params.temperature: expected a finite number, found NaN");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {params: {cacheControlTtl: '2h'}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].params.cacheControlTtl: expected \"5m\" or \"1h\", found \"2h\"");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {provider: {allow_fallbacks: 'no'}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].provider.allow_fallbacks: expected a boolean (true or false), found a "
+          "string");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {provider: {only: 'anthropic'}}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].provider.only: expected an array of strings, found a string");
+    CHECK(onlyError("{agents: {defaults: {models: {'openrouter/x': {alias: 1}}}}}") ==
+          "agents.defaults.models[\"openrouter/x\"].alias: expected a string, found a number");
+    CHECK(onlyError("{models: {providers: {openrouter: {apiKey: 5}}}}") ==
+          "models.providers.openrouter.apiKey: expected a string, found a number");
+    CHECK(onlyError("{env: {OPENROUTER_API_KEY: 1}}") == "env.OPENROUTER_API_KEY: expected a string, found a number");
+    CHECK(onlyError("{env: {vars: {A: null}}}") == "env.vars.A: expected a string, found null");
+    CHECK(onlyError("{env: {'BAD=NAME': 'x'}}") ==
+          "env[\"BAD=NAME\"]: not a valid environment variable name (letters, digits and '_')");
+    CHECK(onlyError("{agents: []}") == "agents: expected an object, found an array");
+    CHECK(onlyError("[]") == "(root): expected an object, found an array");
+    CHECK(onlyError("{agents: {defaults: {model: {primary: ''}}}}") == "agents.defaults.model.primary: must not be empty");
+}
+
+TEST_CASE("unknown keys are warnings, not errors; open objects pass anything through") {
+    Validation result = check("{gateway: {}, agents: {defaults: {workspace: '~/w', models: {'m/x': {compat: 1, "
+                              "params: {seed: 1}}}}}}");
+    CHECK(result.ok());
+    REQUIRE(result.warnings.size() == 3);
+    CHECK(result.warnings[0].text() == "gateway: unknown key (ignored)");
+    CHECK(result.warnings[1].text() == "agents.defaults.workspace: unknown key (ignored)");
+    CHECK(result.warnings[2].text() == "agents.defaults.models[\"m/x\"].compat: unknown key (ignored)");
+}
+
+TEST_CASE("an alias used twice is a warning") {
+    Validation result = check("{agents: {defaults: {models: {'a/x': {alias: 'Fast'}, 'b/y': {alias: 'fast'}}}}}");
+    CHECK(result.ok());
+    REQUIRE(result.warnings.size() == 1);
+    CHECK(result.warnings[0].text() == "agents.defaults.models[\"b/y\"].alias: the alias is also used by a/x; that one wins");
+}
