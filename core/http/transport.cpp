@@ -295,6 +295,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
     setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     setopt(e, CURLOPT_NOSIGNAL, 1L);
     setopt(e, CURLOPT_NOPROXY, noProxy.c_str());
+    setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // a proxy's CONNECT answer is not the response
     setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connectTimeout.count()));
     setopt(e, CURLOPT_USERAGENT, kUserAgent);  // a User-Agent line among the request's headers replaces it
     setopt(e, CURLOPT_HTTPHEADER, headers.get());

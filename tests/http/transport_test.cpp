@@ -543,6 +543,23 @@ TEST_CASE("loopback bypasses a configured proxy; other hosts use it") {
     CHECK(proxied.body == "via proxy http://moltbot-test.invalid/models");
 }
 
+TEST_CASE("https through a proxy: the proxy's CONNECT answer is not the response") {
+    // The proxy accepts the tunnel, then speaks plain HTTP where the TLS handshake is expected.
+    LoopbackServer proxy([](Connection &c, const HttpRequest &) {
+        c.send("HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
+        return false;
+    });
+    const ScopedEnv httpsProxy("https_proxy", proxy.url().c_str());
+    const ScopedEnv httpsProxyUpper("HTTPS_PROXY", nullptr);
+    Transport transport;
+    const Result r = perform(transport, {.url = "https://moltbot-test.invalid/models"});
+    CHECK(r.code == MB_ERR_TRANSPORT);
+    CHECK(r.heads == 0);
+    CHECK(r.message.starts_with("TLS error with moltbot-test.invalid:443: "));
+    REQUIRE(proxy.requests().size() == 1);
+    CHECK(proxy.requests()[0].method == "CONNECT");
+}
+
 TEST_CASE("concurrent requests from several threads") {
     LoopbackServer server(echoTarget());
     Transport transport;
