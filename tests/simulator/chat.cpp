@@ -1,0 +1,601 @@
+// POST /chat/completions: model and provider routing with scripted failures, the deterministic answer, usage and
+// prompt-cache accounting, and delivery (JSON or SSE) with the scripted delivery faults.
+#include "tests/simulator/routing.hpp"
+#include "tests/simulator/state.hpp"
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <random>
+#include <thread>
+
+namespace moltbot::sim {
+
+namespace {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// Echoes of long user messages are cut to this many bytes, so answers stay a few chunks long.
+constexpr std::size_t kEchoLimit = 200;
+constexpr const char *kKeepAliveWhitespace = "\n         \n\n         \n";
+
+ProviderPreferences parsePreferences(const rapidjson::Document &body) {
+    ProviderPreferences preferences;
+    if (!body.HasMember("provider") || !body["provider"].IsObject()) return preferences;
+    const auto &provider = body["provider"];
+    auto list = [&](const char *name, std::vector<std::string> &out) {
+        if (!provider.HasMember(name) || !provider[name].IsArray()) return;
+        for (const auto &entry : provider[name].GetArray()) {
+            if (entry.IsString()) out.push_back(entry.GetString());
+        }
+    };
+    list("order", preferences.order);
+    list("only", preferences.only);
+    list("ignore", preferences.ignore);
+    if (provider.HasMember("allow_fallbacks") && provider["allow_fallbacks"].IsBool())
+        preferences.allowFallbacks = provider["allow_fallbacks"].GetBool();
+    return preferences;
+}
+
+std::string newGenerationId(std::int64_t epochSeconds) {
+    static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    std::string id = "gen-" + std::to_string(epochSeconds) + "-";
+    for (int i = 0; i < 20; ++i) id += kAlphabet[random() % (sizeof kAlphabet - 1)];
+    return id;
+}
+
+std::string stringMember(const rapidjson::Value &object, const char *name) {
+    return object.HasMember(name) && object[name].IsString() ? object[name].GetString() : "";
+}
+
+// The smaller of max_tokens and max_completion_tokens, when either is a positive integer.
+std::optional<int> completionLimit(const rapidjson::Document &body) {
+    std::optional<int> limit;
+    for (const char *name : {"max_tokens", "max_completion_tokens"}) {
+        if (body.HasMember(name) && body[name].IsInt() && body[name].GetInt() >= 1)
+            limit = std::min(limit.value_or(body[name].GetInt()), body[name].GetInt());
+    }
+    return limit;
+}
+
+// An error's metadata object with the given fields.
+std::string metadataJson(const std::function<void(JsonWriter &)> &fields) {
+    return jsonOf([&](JsonWriter &writer) {
+        writer.StartObject();
+        fields(writer);
+        writer.EndObject();
+    });
+}
+
+// 429s carry Retry-After and X-RateLimit-* (reset in epoch milliseconds); 503s Retry-After.
+void addRetryHeaders(ApiError &error, int retryAfterSeconds, int limit, std::int64_t resetMs) {
+    error.headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds));
+    if (error.status != 429) return;
+    error.headers.emplace_back("X-RateLimit-Limit", std::to_string(limit));
+    error.headers.emplace_back("X-RateLimit-Remaining", "0");
+    error.headers.emplace_back("X-RateLimit-Reset", std::to_string(resetMs));
+}
+
+// The error a scripted http fault produces. Provider-scoped faults look like an upstream error passed through.
+ApiError faultError(const Fault &fault, const Model &model, const Endpoint *endpoint, std::int64_t nowMs) {
+    ApiError error;
+    error.status = fault.status;
+    std::string detail = fault.status == 404   ? "No endpoints found for " + model.id + "."
+                         : fault.status == 429 ? "Rate limit exceeded: limit_rpm/" + model.id + ". High demand for " +
+                                                     model.id + " on OpenRouter - limited to 8 requests per minute. "
+                                                     "Please retry shortly."
+                                               : defaultErrorMessage(fault.status);
+    std::int64_t resetMs = nowMs + fault.retryAfter * 1000LL;
+    if (endpoint) {
+        error.message = fault.message.empty() ? "Provider returned error" : fault.message;
+        error.metadata = metadataJson([&](JsonWriter &writer) {
+            put(writer, "raw", detail);
+            put(writer, "provider_name", endpoint->provider->name);
+            put(writer, "is_byok", false);
+            put(writer, "error_type", errorType(fault.status));
+            if (fault.status == 429) put(writer, "retry_after_seconds", fault.retryAfter);
+        });
+    } else {
+        error.message = fault.message.empty() ? detail : fault.message;
+        error.metadata = metadataJson([&](JsonWriter &writer) {
+            put(writer, "error_type", errorType(fault.status));
+            if (fault.status != 429) return;
+            writer.Key("headers");
+            writer.StartObject();
+            put(writer, "X-RateLimit-Limit", "8");
+            put(writer, "X-RateLimit-Remaining", "0");
+            put(writer, "X-RateLimit-Reset", std::to_string(resetMs));
+            writer.EndObject();
+            putNull(writer, "provider_name");
+        });
+    }
+    if (fault.status == 429 || fault.status == 503) addRetryHeaders(error, fault.retryAfter, 8, resetMs);
+    return error;
+}
+
+// OpenRouter's own free-model limit: 20 requests a minute per key over all :free models.
+std::optional<ApiError> takeFreeRequest(Simulator::State &state, const std::string &key) {
+    int limit = state.options.freeRequestsPerMinute;
+    if (limit <= 0) return std::nullopt;
+    SimClock::time_point now = state.now();
+    std::lock_guard lock(state.mutex);
+    auto &recent = state.freeRequests[key];
+    while (!recent.empty() && recent.front() <= now - std::chrono::minutes(1)) recent.pop_front();
+    if (static_cast<int>(recent.size()) < limit) {
+        recent.push_back(now);
+        return std::nullopt;
+    }
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(recent.front() + std::chrono::minutes(1) - now);
+    int retryAfter = static_cast<int>((wait.count() + 999) / 1000);
+    std::int64_t resetMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch() + state.clockOffset + wait)
+                               .count();
+    ApiError error{429, "Rate limit exceeded: free-models-per-min. ", "", {}};
+    error.metadata = metadataJson([&](JsonWriter &writer) {
+        writer.Key("headers");
+        writer.StartObject();
+        put(writer, "X-RateLimit-Limit", std::to_string(limit));
+        put(writer, "X-RateLimit-Remaining", "0");
+        put(writer, "X-RateLimit-Reset", std::to_string(resetMs));
+        writer.EndObject();
+        putNull(writer, "provider_name");
+        put(writer, "error_type", "rate_limit_exceeded");
+    });
+    addRetryHeaders(error, retryAfter, limit, resetMs);
+    return error;
+}
+
+struct Answer {
+    std::vector<std::string> pieces;  // the streamed content chunks; together the whole text
+    int completionTokens = 0;
+    std::string finishReason;
+    std::string nativeFinishReason;
+};
+
+// "[claude-sonnet-4.5 via Anthropic] You said: hi", cut at the completion limit and split at word boundaries into
+// up to 8 pieces.
+Answer composeAnswer(const Model &model, const Endpoint &endpoint, const std::string &lastUserText,
+                     std::optional<int> limit) {
+    std::string echo = lastUserText.size() > kEchoLimit ? lastUserText.substr(0, kEchoLimit) + "..." : lastUserText;
+    std::string text = "[" + model.shortName() + " via " + endpoint.provider->name + "] " +
+                       (lastUserText.empty() ? std::string("Hello from the OpenRouter simulator.") : "You said: " + echo);
+    bool truncated = limit && estimateTokens(text.size()) > *limit;
+    if (truncated) {
+        std::size_t cut = static_cast<std::size_t>(*limit) * 4;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+        text.resize(cut);
+    }
+    Answer answer;
+    answer.completionTokens = truncated ? *limit : estimateTokens(text.size());
+    std::string author = model.author();
+    if (truncated) {
+        answer.finishReason = "length";
+        answer.nativeFinishReason = author == "anthropic" ? "max_tokens" : author == "google" ? "MAX_TOKENS" : "length";
+    } else {
+        answer.finishReason = "stop";
+        answer.nativeFinishReason = author == "anthropic" ? "end_turn" : author == "google" ? "STOP" : "stop";
+    }
+
+    std::vector<std::string> words;
+    for (std::size_t start = 0; start < text.size();) {
+        std::size_t end = text.find(' ', start);
+        end = end == std::string::npos ? text.size() : end + 1;
+        words.push_back(text.substr(start, end - start));
+        start = end;
+    }
+    std::size_t count = std::min<std::size_t>(words.size(), std::clamp<std::size_t>(words.size() / 2, 3, 8));
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string piece;
+        for (std::size_t w = i * words.size() / count; w < (i + 1) * words.size() / count; ++w) piece += words[w];
+        answer.pieces.push_back(piece);
+    }
+    return answer;
+}
+
+// What a served response is about: the fields every chunk and body repeat.
+struct Served {
+    std::string id;
+    std::string model;
+    std::string provider;
+    std::int64_t created = 0;
+};
+
+void writeEnvelope(JsonWriter &writer, const Served &served, const char *object) {
+    put(writer, "id", served.id);
+    put(writer, "provider", served.provider);
+    put(writer, "model", served.model);
+    put(writer, "object", object);
+    put(writer, "created", served.created);
+}
+
+void writeErrorObject(JsonWriter &writer, const Fault &fault, bool withType) {
+    writer.Key("error");
+    writer.StartObject();
+    put(writer, "message", fault.message.empty() ? "Provider disconnected unexpectedly" : fault.message);
+    put(writer, "code", fault.status);
+    if (withType) {
+        writer.Key("metadata");
+        writer.StartObject();
+        put(writer, "error_type", errorType(fault.status));
+        writer.EndObject();
+    }
+    writer.EndObject();
+}
+
+// A stream chunk: content (a piece), the finish chunk (finishReason set), or an error chunk (error set).
+std::string chunkJson(const Served &served, const std::string &content, const char *finishReason,
+                      const char *nativeFinishReason, const Fault *error = nullptr) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writeEnvelope(writer, served, "chat.completion.chunk");
+    if (error) writeErrorObject(writer, *error, true);
+    writer.Key("choices");
+    writer.StartArray();
+    writer.StartObject();
+    put(writer, "index", 0);
+    writer.Key("delta");
+    writer.StartObject();
+    put(writer, "role", "assistant");
+    put(writer, "content", content);
+    writer.EndObject();
+    finishReason ? put(writer, "finish_reason", finishReason) : putNull(writer, "finish_reason");
+    nativeFinishReason ? put(writer, "native_finish_reason", nativeFinishReason) : putNull(writer, "native_finish_reason");
+    putNull(writer, "logprobs");
+    writer.EndObject();
+    writer.EndArray();
+    writer.EndObject();
+    return buffer.GetString();
+}
+
+std::string usageChunkJson(const Served &served, const Usage &usage) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writeEnvelope(writer, served, "chat.completion.chunk");
+    writer.Key("choices");
+    writer.StartArray();
+    writer.EndArray();
+    writer.Key("usage");
+    writeUsage(writer, usage);
+    writer.EndObject();
+    return buffer.GetString();
+}
+
+// The §3 body. With `error` (an error_chunk fault), the choice ends with finish_reason "error" after the first
+// after_chunks pieces.
+std::string completionJson(const Served &served, const Answer &answer, const Usage &usage, const Fault *error) {
+    std::string content;
+    std::size_t pieces = error ? std::min<std::size_t>(error->afterChunks, answer.pieces.size()) : answer.pieces.size();
+    for (std::size_t i = 0; i < pieces; ++i) content += answer.pieces[i];
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writeEnvelope(writer, served, "chat.completion");
+    writer.Key("choices");
+    writer.StartArray();
+    writer.StartObject();
+    putNull(writer, "logprobs");
+    put(writer, "finish_reason", error ? "error" : answer.finishReason);
+    put(writer, "native_finish_reason", error ? "error" : answer.nativeFinishReason);
+    put(writer, "index", 0);
+    writer.Key("message");
+    writer.StartObject();
+    put(writer, "role", "assistant");
+    put(writer, "content", content);
+    putNull(writer, "refusal");
+    putNull(writer, "reasoning");
+    writer.EndObject();
+    if (error) writeErrorObject(writer, *error, true);
+    writer.EndObject();
+    writer.EndArray();
+    writer.Key("usage");
+    writeUsage(writer, usage);
+    writer.EndObject();
+    return buffer.GetString();
+}
+
+// The error_200 body (non-streaming) or bare stream error: {"error":{...}} without choices.
+std::string bareErrorJson(const Fault &fault) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    writer.StartObject();
+    writeErrorObject(writer, fault, false);
+    put(writer, "user_id", "user_sim");
+    writer.EndObject();
+    return buffer.GetString();
+}
+
+Poco::Net::StreamSocket *connectionSocket(HTTPServerRequest &request) {
+    auto *impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl *>(&request);
+    return impl ? &impl->socket() : nullptr;
+}
+
+// Closes the connection under the response (the disconnect fault).
+void abortConnection(HTTPServerRequest &request) {
+    if (auto *socket = connectionSocket(request)) {
+        try {
+            socket->shutdown();
+        } catch (const Poco::Exception &) {
+            // already gone
+        }
+    }
+}
+
+// Holds the response for `ms` (forever when negative). False when the client went away or the server stops.
+bool stall(const Simulator::State &state, HTTPServerRequest &request, int ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    auto *socket = connectionSocket(request);
+    while (!state.stopping) {
+        if (ms >= 0 && std::chrono::steady_clock::now() >= deadline) return true;
+        try {
+            // Readable with nothing to read: the peer closed its end.
+            if (socket && socket->poll(Poco::Timespan(0, 20000), Poco::Net::Socket::SELECT_READ) &&
+                socket->available() <= 0)
+                return false;
+            if (!socket) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } catch (const Poco::Exception &) {
+            return false;
+        }
+    }
+    return false;
+}
+
+// The delivery faults taken for one response, at most one of each kind (the last one queued wins).
+struct Delivery {
+    std::optional<Fault> slowFirstByte, stall, disconnect, errorChunk, malformed, error200;
+    bool leadingWhitespace = false;
+
+    explicit Delivery(const std::vector<Fault> &faults, bool whitespace) : leadingWhitespace(whitespace) {
+        for (const Fault &fault : faults) {
+            switch (fault.kind) {
+                case FaultKind::kSlowFirstByte: slowFirstByte = fault; break;
+                case FaultKind::kStall: stall = fault; break;
+                case FaultKind::kDisconnect: disconnect = fault; break;
+                case FaultKind::kErrorChunk: errorChunk = fault; break;
+                case FaultKind::kMalformed: malformed = fault; break;
+                case FaultKind::kError200: error200 = fault; break;
+                case FaultKind::kLeadingWhitespace: leadingWhitespace = true; break;
+                case FaultKind::kHttp: break;
+            }
+        }
+    }
+};
+
+void deliverJson(const Simulator::State &state, HTTPServerRequest &request, HTTPServerResponse &response,
+                 const Served &served, const Answer &answer, const Usage &usage, const Delivery &delivery) {
+    if (delivery.error200) {
+        sendJson(response, 200, bareErrorJson(*delivery.error200), {{"X-Generation-Id", served.id}});
+        return;
+    }
+    std::string body = completionJson(served, answer, usage, delivery.errorChunk ? &*delivery.errorChunk : nullptr);
+    if (delivery.malformed) body.resize(body.size() / 2);
+    std::string prefix = delivery.leadingWhitespace ? kKeepAliveWhitespace : "";
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentType("application/json");
+    response.set("X-Generation-Id", served.id);
+    if (delivery.stall) {
+        response.setChunkedTransferEncoding(true);
+        std::ostream &out = response.send();
+        out << prefix << std::flush;
+        if (stall(state, request, delivery.stall->delayMs)) out << body << std::flush;
+        return;
+    }
+    std::string full = prefix + body;
+    if (delivery.disconnect) {
+        response.setContentLength(static_cast<std::streamsize>(full.size()));
+        std::ostream &out = response.send();
+        out << full.substr(0, full.size() / 2) << std::flush;
+        abortConnection(request);
+        return;
+    }
+    response.sendBuffer(full.data(), full.size());
+}
+
+void deliverStream(const Simulator::State &state, HTTPServerRequest &request, HTTPServerResponse &response,
+                   const Served &served, const Answer &answer, const Usage &usage, const Delivery &delivery) {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentType("text/event-stream");
+    response.set("Cache-Control", "no-cache");
+    response.set("X-Generation-Id", served.id);
+    response.setChunkedTransferEncoding(true);
+    std::ostream &out = response.send();
+    auto emit = [&](const std::string &text) {
+        out << text << std::flush;
+        return out.good();
+    };
+    auto data = [&](const std::string &json) { return emit("data: " + json + "\n\n"); };
+    // A fault fires after its after_chunks content chunks (or after the last one when the answer is shorter).
+    auto firesAt = [&](const std::optional<Fault> &fault, std::size_t sent) {
+        return fault && std::min<std::size_t>(fault->afterChunks, answer.pieces.size()) == sent;
+    };
+
+    if (!emit(": OPENROUTER PROCESSING\n\n")) return;
+    for (std::size_t sent = 0;; ++sent) {
+        if (firesAt(delivery.stall, sent) && !stall(state, request, delivery.stall->delayMs)) return;
+        if (firesAt(delivery.disconnect, sent)) {
+            abortConnection(request);
+            return;
+        }
+        if (firesAt(delivery.errorChunk, sent)) {
+            if (data(chunkJson(served, "", "error", "error", &*delivery.errorChunk)) && delivery.errorChunk->done)
+                emit("data: [DONE]\n\n");
+            return;
+        }
+        if (firesAt(delivery.error200, sent)) {
+            if (data(bareErrorJson(*delivery.error200)) && delivery.error200->done) emit("data: [DONE]\n\n");
+            return;
+        }
+        if (firesAt(delivery.malformed, sent) && !data("{\"id\":\"" + served.id + "\",\"choices\":[{\"delta\":"))
+            return;
+        if (sent == answer.pieces.size()) break;
+        if (sent > 0 && !state.sleepFor(state.options.chunkDelayMs)) return;
+        if (!data(chunkJson(served, answer.pieces[sent], nullptr, nullptr))) return;
+    }
+    if (!data(chunkJson(served, "", answer.finishReason.c_str(), answer.nativeFinishReason.c_str()))) return;
+    if (!data(usageChunkJson(served, usage))) return;
+    emit("data: [DONE]\n\n");
+}
+
+}  // namespace
+
+void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerResponse &response, std::uint64_t seq,
+                const std::string &key, const rapidjson::Document &body) {
+    const Catalog &catalog = Catalog::instance();
+    std::vector<Attempt> attempts;
+    auto fail = [&](const ApiError &error) {
+        state.updateRecord(seq, [&](RecordedRequest &record) {
+            record.status = error.status;
+            record.attempts = attempts;
+        });
+        sendError(response, error);
+    };
+
+    if (!body.IsObject() || !body.HasMember("messages") || !body["messages"].IsArray()) {
+        fail({400, "Input required: specify \"prompt\" or \"messages\"", "", {}});
+        return;
+    }
+    bool overLimit = false;
+    {
+        std::lock_guard lock(state.mutex);
+        const KeyInfo &info = state.keys.at(key);
+        overLimit = info.limit && info.usage >= *info.limit;
+    }
+    if (overLimit) {
+        fail({402, defaultErrorMessage(402), "", {}});
+        return;
+    }
+
+    // The models to try: `model`, then `models` in order; no model at all means the account default (the router).
+    std::vector<std::string> ids;
+    if (std::string model = stringMember(body, "model"); !model.empty()) ids.push_back(model);
+    if (body.HasMember("models") && body["models"].IsArray()) {
+        for (const auto &entry : body["models"].GetArray()) {
+            if (entry.IsString() && std::find(ids.begin(), ids.end(), entry.GetString()) == ids.end())
+                ids.push_back(entry.GetString());
+        }
+    }
+    if (ids.empty()) ids.push_back("openrouter/auto");
+    for (const std::string &id : ids) {
+        if (!catalog.find(id)) {
+            fail({400, id + " is not a valid model ID", "", {}});
+            return;
+        }
+    }
+
+    ProviderPreferences preferences = parsePreferences(body);
+    PromptInfo prompt = analysePrompt(body);
+    const Model *served = nullptr;
+    const Endpoint *endpoint = nullptr;
+    ApiError lastError;
+    // Account-level failures (bad key, no credits) end the request; every other one moves on to the next option.
+    bool final = false;
+    for (auto id = ids.begin(); id != ids.end() && !served && !final; ++id) {
+        const Model *model = catalog.find(*id);
+        if (!model->routesTo.empty()) model = catalog.find(model->routesTo);
+        auto failed = [&](ApiError error, const Endpoint *at) {
+            attempts.push_back({model->id, at ? at->tag : "", error.status});
+            final = error.status == 401 || error.status == 402;
+            lastError = std::move(error);
+        };
+        if (model->id.ends_with(":free")) {
+            if (auto error = takeFreeRequest(state, key)) {
+                failed(std::move(*error), nullptr);
+                continue;
+            }
+        }
+        if (auto fault = state.faults.takeFailure(*model, nullptr)) {
+            failed(faultError(*fault, *model, nullptr, state.epochMs()), nullptr);
+            continue;
+        }
+        std::vector<const Endpoint *> plan = planRoute(*model, preferences);
+        if (plan.empty()) {
+            failed({404, "No endpoints found for " + model->id + ".", "", {}}, nullptr);
+            continue;
+        }
+        if (model->author() == "anthropic" && prompt.markers > 4) {
+            std::string raw = "A maximum of 4 blocks with cache_control may be provided. Found " +
+                              std::to_string(prompt.markers) + ".";
+            failed({400, "Provider returned error", metadataJson([&](JsonWriter &writer) {
+                        put(writer, "raw", raw);
+                        put(writer, "provider_name", plan.front()->provider->name);
+                        put(writer, "is_byok", false);
+                        put(writer, "error_type", "invalid_request");
+                    }), {}},
+                   plan.front());
+            continue;
+        }
+        for (const Endpoint *candidate : plan) {
+            if (auto fault = state.faults.takeFailure(*model, candidate)) {
+                failed(faultError(*fault, *model, candidate, state.epochMs()), candidate);
+                if (final) break;
+                continue;
+            }
+            served = model;
+            endpoint = candidate;
+            attempts.push_back({model->id, candidate->tag, 200});
+            break;
+        }
+    }
+    if (!served) {
+        fail(lastError);
+        return;
+    }
+
+    CacheOutcome cache;
+    if (served->author() == "anthropic" && !prompt.breakpoints.empty())
+        cache = state.cache.account(key + "\n" + served->id, prompt.breakpoints, state.now(),
+                                    state.options.cacheMinTokens);
+    Answer answer = composeAnswer(*served, *endpoint, prompt.lastUserText, completionLimit(body));
+    Usage usage = priceUsage(endpoint->pricing, std::max(1, estimateTokens(prompt.chars)), answer.completionTokens,
+                             cache);
+    bool stream = body.HasMember("stream") && body["stream"].IsBool() && body["stream"].GetBool();
+    Delivery delivery(state.faults.takeDelivery(*served, *endpoint), state.options.leadingWhitespace && !stream);
+    std::int64_t nowMs = state.epochMs();
+    Served info{newGenerationId(nowMs / 1000), served->id, endpoint->provider->name, nowMs / 1000};
+
+    Generation generation;
+    generation.id = info.id;
+    generation.key = key;
+    generation.model = served->id;
+    generation.providerName = info.provider;
+    generation.createdMs = nowMs;
+    generation.usage = usage;
+    generation.cacheDiscount = priceUsage(endpoint->pricing, usage.promptTokens, 0, {}).promptCost - usage.promptCost;
+    bool errored = delivery.errorChunk || delivery.error200;
+    generation.finishReason = errored ? "error" : answer.finishReason;
+    generation.nativeFinishReason = errored ? "error" : answer.nativeFinishReason;
+    generation.streamed = stream;
+    generation.origin = request.get("HTTP-Referer", "");
+    generation.userAgent = request.get("User-Agent", "");
+    generation.user = stringMember(body, "user");
+    generation.sessionId = stringMember(body, "session_id");
+    if (generation.sessionId.empty()) generation.sessionId = request.get("x-session-id", "");
+    {
+        std::lock_guard lock(state.mutex);
+        state.generations[info.id] = generation;
+        state.keys[key].usage += usage.cost();
+    }
+    state.updateRecord(seq, [&](RecordedRequest &record) {
+        record.status = 200;
+        record.model = served->id;
+        record.provider = info.provider;
+        record.providerSlug = endpoint->tag;
+        record.generationId = info.id;
+        record.attempts = attempts;
+    });
+
+    if (delivery.slowFirstByte && !state.sleepFor(delivery.slowFirstByte->delayMs)) return;
+    if (stream) {
+        deliverStream(state, request, response, info, answer, usage, delivery);
+    } else {
+        deliverJson(state, request, response, info, answer, usage, delivery);
+    }
+}
+
+}  // namespace moltbot::sim
