@@ -1,0 +1,472 @@
+#include "instance.hpp"
+
+#include "errors.hpp"
+#include "request.hpp"
+#include "translate.hpp"
+
+#include <moltbot/sdk/json.hpp>
+#include <moltbot/sdk/sse.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace moltbot::openrouter {
+
+namespace json = sdk::json;
+namespace fs = std::filesystem;
+using sdk::Failure;
+
+namespace {
+
+constexpr uint32_t kCatalogTimeoutMs = 30000;
+constexpr int64_t kRetryStaleAfterSeconds = 300;  // after a failed refresh, how long the stale copy is used
+
+int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+int64_t nowSeconds() { return nowMs() / 1000; }
+
+[[noreturn]] void badConfig(std::string_view key, std::string_view expected) {
+    throw Failure(MB_ERR_INVALID_ARGUMENT,
+                  "openrouter config: " + std::string(key) + " must be " + std::string(expected));
+}
+
+// A header value from the config; CR or LF would let it inject other headers.
+void addHeader(std::string &out, std::string_view name, std::string_view value, std::string_view key) {
+    if (value.find_first_of("\r\n") != std::string_view::npos || name.find_first_of("\r\n: ") != std::string_view::npos ||
+        name.empty()) {
+        badConfig(key, "a single-line header");
+    }
+    if (value.empty()) return;  // an empty value turns a default header off
+    out.append(name).append(": ").append(value).append("\n");
+}
+
+std::string_view stringOption(const rapidjson::Value &object, const char *name, std::string_view fallback,
+                              std::string_view key) {
+    const rapidjson::Value *v = json::member(object, name);
+    if (v == nullptr) return fallback;
+    if (!v->IsString()) badConfig(key, "a string");
+    return json::view(*v);
+}
+
+// ---- the disk cache: one JSON file per resource {"baseUrl", "fetchedAt", "etag", "lastModified", "body"} ----
+
+struct CacheFile {
+    std::string baseUrl, etag, lastModified, body;
+    int64_t fetchedAt = 0;
+};
+
+fs::path cachePath(const InstanceConfig &config, std::string_view resource) {
+    std::string stem;
+    for (char c : config.name) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+    return fs::path(config.cacheDir) / (stem + "." + std::string(resource) + ".json");
+}
+
+std::optional<CacheFile> readCache(const fs::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    rapidjson::Document doc;
+    if (!json::parse(doc, text.str()) || !doc.IsObject()) return std::nullopt;
+    CacheFile file;
+    file.baseUrl = json::getString(doc, "baseUrl");
+    file.etag = json::getString(doc, "etag");
+    file.lastModified = json::getString(doc, "lastModified");
+    file.body = json::getString(doc, "body");
+    file.fetchedAt = json::getInt(doc, "fetchedAt", 0);
+    return file;
+}
+
+// Writes to a temporary file, then renames it: readers see the old file or the new one, never half of one.
+bool writeCache(const fs::path &path, const CacheFile &file) {
+    std::string text = "{\"baseUrl\":" + json::quote(file.baseUrl) + ",\"fetchedAt\":" +
+                       std::to_string(file.fetchedAt) + ",\"etag\":" + json::quote(file.etag) +
+                       ",\"lastModified\":" + json::quote(file.lastModified) + ",\"body\":" + json::quote(file.body) +
+                       "}";
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    fs::path temp = path;
+    temp += ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!(out << text) || !out.flush()) {
+            fs::remove(temp, ec);
+            return false;
+        }
+    }
+    fs::rename(temp, path, ec);
+    if (ec) fs::remove(temp, ec);
+    return !ec;
+}
+
+template <class T>
+std::shared_ptr<const T> parseResource(std::string_view body);
+template <>
+std::shared_ptr<const Catalog> parseResource<Catalog>(std::string_view body) {
+    return std::make_shared<const Catalog>(Catalog::parse(body));
+}
+template <>
+std::shared_ptr<const ProviderDirectory> parseResource<ProviderDirectory>(std::string_view body) {
+    return std::make_shared<const ProviderDirectory>(ProviderDirectory::parse(body));
+}
+
+bool isSuccess(int32_t status) { return status >= 200 && status <= 299; }
+
+// The transfer itself failed (no HTTP answer): the host's status and message.
+[[noreturn]] void transportFailed(const sdk::Host::HttpOutcome &outcome) {
+    if (outcome.code == MB_ERR_CANCELLED) throw Failure(MB_ERR_CANCELLED, "cancelled");
+    throw Failure(outcome.code, "OpenRouter request failed: " + outcome.message);
+}
+
+// A chat stream is SSE; a JSON body under 2xx is an error answer that arrived instead of the stream.
+bool isEventStream(std::string_view headers) {
+    auto type = headerValue(headers, "Content-Type");
+    return !type || type->find("text/event-stream") != std::string_view::npos;
+}
+
+}  // namespace
+
+InstanceConfig InstanceConfig::parse(std::string_view createJson) {
+    rapidjson::Document doc;
+    if (!json::parse(doc, createJson) || !doc.IsObject()) badConfig("the create config", "a JSON object");
+    InstanceConfig config;
+    config.name = stringOption(doc, "name", config.name, "name");
+    config.cacheDir = stringOption(doc, "cacheDir", "", "cacheDir");
+    static const rapidjson::Value kEmpty(rapidjson::kObjectType);
+    const rapidjson::Value *settings = json::member(doc, "config");
+    if (settings != nullptr && !settings->IsObject() && !settings->IsNull()) badConfig("config", "an object");
+    const rapidjson::Value &c = settings != nullptr && settings->IsObject() ? *settings : kEmpty;
+
+    std::string_view base = stringOption(c, "baseUrl", config.baseUrl, "baseUrl");
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) badConfig("baseUrl", "an http(s) URL");
+    config.baseUrl = base;
+
+    if (const rapidjson::Value *ttl = json::member(c, "catalogTtlSeconds")) {
+        if (!ttl->IsInt64() || ttl->GetInt64() < 0) badConfig("catalogTtlSeconds", "a non-negative integer");
+        config.catalogTtlSeconds = ttl->GetInt64();
+    }
+    if (const rapidjson::Value *refresh = json::member(c, "refreshCatalog")) {
+        if (!refresh->IsBool()) badConfig("refreshCatalog", "a boolean");
+        config.refreshCatalog = refresh->GetBool();
+    }
+    if (const rapidjson::Value *timeout = json::member(c, "timeoutMs")) {
+        if (!timeout->IsUint()) badConfig("timeoutMs", "a non-negative integer");
+        config.timeoutMs = timeout->GetUint();
+    }
+
+    // App attribution (openrouter.ai rankings): defaults, overridable, "" turns one off.
+    const rapidjson::Value *attribution = json::member(c, "attribution");
+    if (attribution != nullptr && !attribution->IsObject()) badConfig("attribution", "an object");
+    const rapidjson::Value &a = attribution != nullptr ? *attribution : kEmpty;
+    std::string_view title = stringOption(a, "title", "moltbot", "attribution.title");
+    addHeader(config.headers, "HTTP-Referer",
+              stringOption(a, "referer", "https://github.com/moltbot/moltbot", "attribution.referer"),
+              "attribution.referer");
+    addHeader(config.headers, "X-OpenRouter-Title", title, "attribution.title");
+    addHeader(config.headers, "X-Title", title, "attribution.title");  // the legacy name, still read
+    addHeader(config.headers, "X-OpenRouter-Categories", stringOption(a, "categories", "", "attribution.categories"),
+              "attribution.categories");
+    if (const rapidjson::Value *extra = json::member(c, "headers")) {
+        if (!extra->IsObject()) badConfig("headers", "an object of strings");
+        for (const auto &h : extra->GetObject()) {
+            std::string key = "headers." + std::string(json::view(h.name));
+            if (!h.value.IsString()) badConfig(key, "a string");
+            addHeader(config.headers, json::view(h.name), json::view(h.value), key);
+        }
+    }
+    return config;
+}
+
+Instance::Instance(const mb_host_api *host, InstanceConfig config)
+    : host_(host), config_(std::move(config)), catalog_("models"), providers_("providers") {
+    catalog_.forceRefresh = config_.refreshCatalog;
+}
+
+std::string Instance::apiKey() const {
+    std::optional<std::string> key = host_.secretGet(config_.name.c_str());
+    if (!key || key->empty()) {
+        throw Failure(MB_ERR_AUTH, "No API key found for provider \"" + config_.name +
+                                       "\". Run `moltbot onboard --auth-choice openrouter-api-key` or set "
+                                       "OPENROUTER_API_KEY.");
+    }
+    if (key->find_first_of("\r\n") != std::string::npos) {
+        throw Failure(MB_ERR_AUTH, "The API key for provider \"" + config_.name + "\" contains a line break.");
+    }
+    return *key;
+}
+
+std::string Instance::headers(std::string_view key, std::string_view accept, bool jsonBody) const {
+    std::string out;
+    if (!key.empty()) out.append("Authorization: Bearer ").append(key).append("\n");
+    if (jsonBody) out += "Content-Type: application/json\n";
+    out.append("Accept: ").append(accept).append("\n");
+    return out + config_.headers;
+}
+
+Instance::Exchange Instance::send(sdk::Call call, sdk::Host::HttpRequest request) {
+    Exchange exchange;
+    bool overflow = false;
+    request.onHead = [&](int32_t status, std::string_view headers) {
+        exchange.status = status;
+        exchange.headers.assign(headers);
+        return true;
+    };
+    request.onBody = [&](std::string_view bytes) {
+        std::size_t limit = isSuccess(exchange.status) ? kMaxResponseBytes : kMaxErrorBytes;
+        if (exchange.body.size() + bytes.size() > limit) {
+            exchange.body.append(bytes.substr(0, limit - exchange.body.size()));
+            overflow = true;
+            return false;
+        }
+        exchange.body.append(bytes);
+        return true;
+    };
+    sdk::Host::HttpOutcome outcome = host_.http(call.raw(), request);
+    if (overflow && isSuccess(exchange.status)) {
+        throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter response larger than " +
+                                                    std::to_string(kMaxResponseBytes >> 20) + " MiB");
+    }
+    // An oversized error body was cut on purpose: classify what arrived.
+    if (outcome.code != MB_OK && !overflow) transportFailed(outcome);
+    return exchange;
+}
+
+// Fresh in memory or on disk: no network. Stale: a conditional GET (ETag / Last-Modified); a failure then keeps the
+// stale copy, retried after kRetryStaleAfterSeconds. Nothing cached and the fetch fails: throws.
+template <class T>
+std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
+    std::lock_guard<std::mutex> lock(cached.mutex);
+    int64_t now = nowSeconds();
+    fs::path path = config_.cacheDir.empty() ? fs::path() : cachePath(config_, cached.resource);
+    if (!cached.diskRead && !path.empty()) {
+        cached.diskRead = true;
+        std::optional<CacheFile> file = readCache(path);
+        if (file && file->baseUrl == config_.baseUrl) {
+            try {
+                cached.value = parseResource<T>(file->body);
+                cached.etag = file->etag;
+                cached.lastModified = file->lastModified;
+                cached.fetchedAt = file->fetchedAt;
+            } catch (const Failure &) {
+                host_.log(MB_LOG_WARNING, "openrouter: ignoring a corrupt cache file " + path.string());
+            }
+        }
+    }
+    bool fresh = cached.value && now - cached.fetchedAt < config_.catalogTtlSeconds;
+    if (cached.value && !cached.forceRefresh && (fresh || now < cached.nextAttempt)) return cached.value;
+
+    sdk::Host::HttpRequest request;
+    request.url = config_.baseUrl + "/" + cached.resource;
+    request.headers = headers({}, "application/json", false);  // the catalog needs no key: none is sent
+    if (cached.value && !cached.etag.empty()) request.headers += "If-None-Match: " + cached.etag + "\n";
+    if (cached.value && !cached.lastModified.empty()) {
+        request.headers += "If-Modified-Since: " + cached.lastModified + "\n";
+    }
+    request.timeoutMs = kCatalogTimeoutMs;
+    try {
+        Exchange exchange = send(call, request);
+        if (exchange.status == 304 && cached.value) {
+            cached.fetchedAt = now;
+        } else if (exchange.status == 200) {
+            cached.value = parseResource<T>(exchange.body);
+            cached.fetchedAt = now;
+            cached.etag = headerValue(exchange.headers, "ETag").value_or("");
+            cached.lastModified = headerValue(exchange.headers, "Last-Modified").value_or("");
+            if (!path.empty() && !writeCache(path, {config_.baseUrl, cached.etag, cached.lastModified,
+                                                    std::move(exchange.body), cached.fetchedAt})) {
+                host_.log(MB_LOG_WARNING, "openrouter: could not write the cache file " + path.string());
+            }
+        } else {
+            throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
+        }
+        cached.forceRefresh = false;
+        if (exchange.status == 304 && !path.empty()) {
+            if (std::optional<CacheFile> file = readCache(path)) {
+                file->fetchedAt = now;
+                writeCache(path, *file);
+            }
+        }
+        return cached.value;
+    } catch (const Failure &failure) {
+        if (!cached.value || failure.code() == MB_ERR_CANCELLED) throw;
+        host_.log(MB_LOG_WARNING, std::string("openrouter: using the cached /") + cached.resource +
+                                      " list, its refresh failed: " + failure.message());
+        cached.nextAttempt = now + kRetryStaleAfterSeconds;
+        cached.forceRefresh = false;
+        return cached.value;
+    }
+}
+
+std::shared_ptr<const Catalog> Instance::catalog(sdk::Call call, bool required) {
+    if (required) return load(catalog_, call);
+    try {
+        return load(catalog_, call);
+    } catch (const Failure &failure) {
+        if (failure.code() == MB_ERR_CANCELLED) throw;
+        // Without a catalog, model ids are sent as given: the request itself may still work.
+        host_.log(MB_LOG_WARNING, "openrouter: no model catalog: " + failure.message());
+        return nullptr;
+    }
+}
+
+std::shared_ptr<const ProviderDirectory> Instance::providers(sdk::Call call) {
+    try {
+        return load(providers_, call);
+    } catch (const Failure &failure) {
+        if (failure.code() == MB_ERR_CANCELLED) throw;
+        host_.log(MB_LOG_INFO, "openrouter: checking provider slugs against the built-in list: " + failure.message());
+        static const auto kBuiltin = std::make_shared<const ProviderDirectory>(ProviderDirectory::builtin());
+        return kBuiltin;
+    }
+}
+
+int32_t Instance::listModels(sdk::Call call) {
+    std::shared_ptr<const Catalog> models = catalog(call, true);
+    for (const auto &model : models->models()) {
+        if (!call.emit(MB_EVENT_MODEL, model.event)) return MB_ERR_CANCELLED;
+    }
+    return MB_OK;
+}
+
+int32_t Instance::keyInfo(sdk::Call call) {
+    std::string key = apiKey();
+    sdk::Host::HttpRequest request;
+    request.url = config_.baseUrl + "/key";
+    request.headers = headers(key, "application/json", false);
+    request.timeoutMs = kCatalogTimeoutMs;
+    Exchange exchange = send(call, request);
+    if (!isSuccess(exchange.status)) throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
+    rapidjson::Document doc;
+    const rapidjson::Value *data = json::parse(doc, exchange.body) ? json::getObject(doc, "data") : nullptr;
+    if (data == nullptr) throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter /key answered without a data object");
+    return call.emit(MB_EVENT_RESPONSE, json::write(*data)) ? MB_OK : MB_ERR_CANCELLED;
+}
+
+int32_t Instance::complete(sdk::Call call, sdk::Host::HttpRequest request) {
+    Exchange exchange = send(call, std::move(request));
+    if (!isSuccess(exchange.status)) throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
+    auto sink = [&](uint32_t kind, std::string_view json) { return call.emit(kind, json); };
+    return translateResponse(exchange.body, sink, nowMs()) ? MB_OK : MB_ERR_CANCELLED;
+}
+
+int32_t Instance::stream(sdk::Call call, sdk::Host::HttpRequest request) {
+    Exchange answer;  // status and headers; the body only when it is not a stream
+    bool sse = false;
+    bool overflow = false;
+    sdk::SseReader reader(config_.maxEventBytes);
+    StreamTranslator translator([&](uint32_t kind, std::string_view json) { return call.emit(kind, json); }, nowMs());
+    StreamTranslator::Step step = StreamTranslator::Step::more;
+    auto onEvent = [&](const sdk::SseEvent &event) {
+        step = translator.onData(event.data);
+        return step == StreamTranslator::Step::more;
+    };
+    auto checkSize = [&](sdk::SseStatus status) {
+        if (status == sdk::SseStatus::tooLarge) {
+            throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "an OpenRouter stream event exceeds " +
+                                                        std::to_string(config_.maxEventBytes) + " bytes");
+        }
+    };
+    request.onHead = [&](int32_t status, std::string_view headers) {
+        answer.status = status;
+        answer.headers.assign(headers);
+        sse = isSuccess(status) && isEventStream(headers);
+        return true;
+    };
+    request.onBody = [&](std::string_view bytes) {
+        if (step == StreamTranslator::Step::done) return true;  // drain what follows [DONE]; keeps the connection
+        if (!sse) {
+            std::size_t limit = isSuccess(answer.status) ? kMaxResponseBytes : kMaxErrorBytes;
+            overflow = answer.body.size() + bytes.size() > limit;
+            answer.body.append(bytes.substr(0, std::min(bytes.size(), limit - answer.body.size())));
+            return !overflow;
+        }
+        if (call.cancelled()) {
+            step = StreamTranslator::Step::cancelled;
+            return false;
+        }
+        sdk::SseStatus status = reader.feed(bytes, onEvent);
+        checkSize(status);
+        return status == sdk::SseStatus::ok;
+    };
+    sdk::Host::HttpOutcome outcome = host_.http(call.raw(), request);
+    if (step == StreamTranslator::Step::cancelled) return MB_ERR_CANCELLED;
+    if (step == StreamTranslator::Step::done) return MB_OK;
+    if (outcome.code != MB_OK && !overflow) transportFailed(outcome);
+    if (!isSuccess(answer.status)) throw httpFailure(answer.status, answer.headers, answer.body, nowMs());
+    if (!sse) {
+        rapidjson::Document doc;
+        if (json::parse(doc, answer.body)) {
+            if (const rapidjson::Value *error = json::getObject(doc, "error")) {
+                throw errorObjectFailure(*error, "response", nowMs());
+            }
+        }
+        throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter answered a stream request without an event stream");
+    }
+    checkSize(reader.finish(onEvent));
+    if (step == StreamTranslator::Step::more) step = translator.onEnd();
+    return step == StreamTranslator::Step::cancelled ? MB_ERR_CANCELLED : MB_OK;
+}
+
+int32_t Instance::chat(std::string_view requestJson, std::string_view optionsJson, sdk::Call call, bool streamed) {
+    rapidjson::Document request;
+    if (!json::parse(request, requestJson) || !request.IsObject()) {
+        throw Failure(MB_ERR_INVALID_ARGUMENT, "the request is not a JSON object");
+    }
+    rapidjson::Document options;
+    if (!optionsJson.empty() && !json::parse(options, optionsJson)) {
+        throw Failure(MB_ERR_INVALID_ARGUMENT, "the model options are not valid JSON");
+    }
+    std::string_view model = json::getString(request, "model");
+    if (model.empty()) throw Failure(MB_ERR_INVALID_ARGUMENT, "the request has no model");
+    std::string key = apiKey();
+    try {
+        std::shared_ptr<const Catalog> models = catalog(call, false);
+        ModelResolution resolved = resolveModelId(model, models.get());
+        std::shared_ptr<const ProviderDirectory> directory;
+        BuiltRequest built = buildRequest(request, options, resolved.id, streamed, [&]() -> const ProviderDirectory & {
+            if (!directory) directory = providers(call);
+            return *directory;
+        });
+        if (!resolved.notice.empty() && !call.notice("info", resolved.notice)) return MB_ERR_CANCELLED;
+        for (const auto &notice : built.notices) {
+            if (!call.notice("warning", notice)) return MB_ERR_CANCELLED;
+        }
+        if (call.cancelled()) return MB_ERR_CANCELLED;
+        sdk::Host::HttpRequest http;
+        http.method = "POST";
+        http.url = config_.baseUrl + "/chat/completions";
+        http.headers = headers(key, streamed ? "text/event-stream" : "application/json", true);
+        http.body = std::move(built.body);
+        http.timeoutMs = config_.timeoutMs;
+        try {
+            return streamed ? stream(call, std::move(http)) : complete(call, std::move(http));
+        } catch (const UpstreamFailure &failure) {
+            if (!failure.invalidModel()) throw;
+            std::string message = failure.message();
+            if (models) {
+                std::string names;
+                for (const auto &id : models->closest(resolved.id, 3)) names += (names.empty() ? "" : ", ") + id;
+                if (!names.empty()) message += ". Closest OpenRouter model ids: " + names;
+            }
+            throw Failure(failure.code(), message, failure.httpStatus(), failure.retryAfterMs());
+        }
+    } catch (const Failure &failure) {
+        // Defence in depth: whatever an upstream echoes, the key never reaches a message.
+        std::string message = failure.message();
+        bool leaked = false;
+        for (std::size_t at; (at = message.find(key)) != std::string::npos; leaked = true) {
+            message.replace(at, key.size(), "[redacted]");
+        }
+        if (!leaked) throw;
+        throw Failure(failure.code(), message, failure.httpStatus(), failure.retryAfterMs());
+    }
+}
+
+}  // namespace moltbot::openrouter
