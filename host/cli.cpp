@@ -106,8 +106,9 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
     processor.setUnixStyle(true);
     Invocation invocation;
     bool onlyPositionals = false;
+    bool awaitingValue = false;  // the previous flag takes this argument as its value: "--mode local"
     for (const auto &arg : args) {
-        if (onlyPositionals || arg == "-" || arg.empty() || arg[0] != '-') {
+        if (!awaitingValue && (onlyPositionals || arg == "-" || arg.empty() || arg[0] != '-')) {
             invocation.positionals.push_back(arg);
             continue;
         }
@@ -131,6 +132,7 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
             throw UsageError{error.displayText() + " for 'moltbot " + command.name() + "'; see 'moltbot " +
                              command.name() + " --help'"};
         }
+        awaitingValue = name.empty();  // Poco deferred the flag until its value arrives
         if (!name.empty()) invocation.options[name].push_back(value);
     }
     try {

@@ -54,18 +54,36 @@ std::string getenvOrEmpty(const std::string &name) {
     return value == nullptr ? std::string() : std::string(value);
 }
 
+// Reads the config file into `document` ({} when missing or blank); false when there is no file.
+bool readConfigFile(const std::filesystem::path &path, rapidjson::Document &document) {
+    std::optional<std::string> text = readFileIfExists(path);
+    if (!text || blank(*text)) {
+        document.SetObject();
+    } else {
+        parseJson5(*text, document, path.string());
+    }
+    return text.has_value();
+}
+
+bool sameIssue(const Issue &a, const Issue &b) { return a.path == b.path && a.message == b.message; }
+
+// The issues of `after` that `before` does not have.
+std::vector<Issue> newIssues(const std::vector<Issue> &after, const std::vector<Issue> &before) {
+    std::vector<Issue> out;
+    for (const auto &issue : after) {
+        if (std::none_of(before.begin(), before.end(), [&](const Issue &old) { return sameIssue(old, issue); })) {
+            out.push_back(issue);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 Config Config::load(const std::filesystem::path &path, bool requireValid) {
     Config config;
     config.path_ = path.empty() ? configPath() : path;
-    std::optional<std::string> text = readFileIfExists(config.path_);
-    config.exists_ = text.has_value();
-    if (!text || blank(*text)) {
-        config.document_.SetObject();
-    } else {
-        parseJson5(*text, config.document_, config.path_.string());
-    }
+    config.exists_ = readConfigFile(config.path_, config.document_);
     config.validation_ = validateConfig(config.document_);
     if (requireValid && !config.validation_.ok()) {
         std::string message = "invalid config " + config.path_.string() + ":";
@@ -82,8 +100,10 @@ void Config::setOverride(std::string_view path, std::string_view json5Value) {
     setPath(document_, parsePath(path), copy);
 }
 
-std::string Config::primaryModel() const {
-    const rapidjson::Value *model = member(member(member(&document_, "agents"), "defaults"), "model");
+std::string Config::primaryModel() const { return primaryModelOf(document_); }
+
+std::string primaryModelOf(const rapidjson::Value &root) {
+    const rapidjson::Value *model = member(member(member(&root, "agents"), "defaults"), "model");
     if (model != nullptr && model->IsString()) return model->GetString();
     const rapidjson::Value *primary = member(model, "primary");
     return primary != nullptr && primary->IsString() ? primary->GetString() : std::string();
@@ -197,6 +217,25 @@ ApiKey Config::resolveApiKey(std::string_view provider) const {
                 formatPath({"models", "providers", std::string(provider), "apiKey"})};
     }
     return {};
+}
+
+ConfigEditor::ConfigEditor(const std::filesystem::path &path) : path_(path.empty() ? configPath() : path) {
+    readConfigFile(path_, document_);
+    before_ = validateConfig(document_);
+}
+
+ConfigEditor::Saved ConfigEditor::save() {
+    Validation after = validateConfig(document_);
+    std::vector<Issue> brokenByChange = newIssues(after.errors, before_.errors);
+    if (!brokenByChange.empty()) {
+        std::string message = "not changing " + path_.string() + ": the result would be invalid:";
+        for (const auto &issue : brokenByChange) message += "\n  - " + issue.text();
+        throw ConfigError(message);
+    }
+    writeFileAtomic(path_, toPrettyJson(document_));
+    Saved saved{newIssues(after.warnings, before_.warnings), after.errors};
+    before_ = std::move(after);
+    return saved;
 }
 
 }  // namespace moltbot::config

@@ -42,6 +42,9 @@ struct ApiKey {
 // other than letters and digits become '_').
 std::string apiKeyVariable(std::string_view provider);
 
+// agents.defaults.model.primary of a config document (or agents.defaults.model when it is a string); "" when unset.
+std::string primaryModelOf(const rapidjson::Value &root);
+
 class Config {
 public:
     // Reads `path` (default: configPath()); a missing file is an empty config, a file of only whitespace too.
@@ -94,6 +97,30 @@ private:
     rapidjson::Document document_;
     Validation validation_;
     std::set<std::string> filledFromEnvBlock_;
+};
+
+// Changing the config file: the constructor reads it (as Config::load does, a missing file giving {}), the caller
+// changes document(), save() validates and writes it atomically with a backup. The file is rewritten as plain JSON,
+// so comments and JSON5 spellings are not kept (the backup has them).
+class ConfigEditor {
+public:
+    // Throws Json5Error or ConfigError, like Config::load.
+    explicit ConfigEditor(const std::filesystem::path &path = {});
+
+    const std::filesystem::path &path() const { return path_; }
+    rapidjson::Document &document() { return document_; }
+
+    struct Saved {
+        std::vector<Issue> newWarnings;     // warnings the change brought
+        std::vector<Issue> remainingErrors;  // errors the file already had before the change
+    };
+    // Throws ConfigError, writing nothing, when the change brings a validation error the file did not have.
+    Saved save();
+
+private:
+    std::filesystem::path path_;
+    rapidjson::Document document_;
+    Validation before_;
 };
 
 }  // namespace moltbot::config

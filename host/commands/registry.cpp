@@ -3,8 +3,15 @@
 
 namespace moltbot::cli {
 
+void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
+void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
+void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
+
 CommandList allCommands() {
     CommandList commands;
+    addOnboardCommand(commands);
+    addConfigCommands(commands);
+    addModelsStatusCommand(commands);
     return commands;
 }
 

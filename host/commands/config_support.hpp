@@ -1,0 +1,37 @@
+// Helpers shared by the config, onboard and models status commands: loading the config with the user's errors
+// turned into UsageError, printing warnings, and JSON output.
+#pragma once
+
+#include "core/config/config.hpp"
+#include "host/cli.hpp"
+
+#include <rapidjson/document.h>
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+namespace moltbot::cli {
+
+// Config::load with every failure (syntax, unreadable file, invalid with `requireValid`) as a UsageError.
+config::Config loadConfig(bool requireValid);
+
+// "warning: <path>: <message>" lines on `err`.
+void printWarnings(const std::vector<config::Issue> &warnings, std::ostream &err);
+
+// Builds JSON output: string values copied into the document's allocator.
+rapidjson::Value jsonString(std::string_view text, rapidjson::Document::AllocatorType &allocator);
+// [{"path": ..., "message": ...}, ...]
+rapidjson::Value jsonIssues(const std::vector<config::Issue> &issues, rapidjson::Document::AllocatorType &allocator);
+
+// Runs `body`, turning a ConfigError (e.g. a failed write) into a UsageError with the same message.
+template <typename Body>
+auto reportConfigErrors(Body &&body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const std::runtime_error &error) {
+        throw UsageError{error.what()};
+    }
+}
+
+}  // namespace moltbot::cli

@@ -1,0 +1,25 @@
+// A command group ("config", "models"): run without a subcommand or with an unknown one, it lists the subcommands
+// and suggests the nearest, instead of the top-level "unknown command".
+#pragma once
+
+#include "host/cli.hpp"
+
+namespace moltbot::cli {
+
+class GroupCommand : public Command {
+public:
+    GroupCommand(std::string name, std::string summary) : name_(std::move(name)), summary_(std::move(summary)) {}
+    std::string name() const override { return name_; }
+    std::string summary() const override { return summary_; }
+    std::string usage() const override { return "<subcommand> [options]"; }
+    std::string details() const override;
+    int run(const Invocation &invocation, Streams streams) const override;
+
+private:
+    // The second words of every registered "<group> <sub>" command.
+    std::vector<std::string> subcommands() const;
+    std::string name_;
+    std::string summary_;
+};
+
+}  // namespace moltbot::cli

@@ -1,0 +1,209 @@
+// moltbot models status: the default model, fallbacks, aliases, and for each provider in use where its API key
+// comes from (masked). --check makes a missing key of the default model's provider an error.
+#include "core/config/config.hpp"
+#include "core/config/paths.hpp"
+#include "core/pipeline/model_ref.hpp"
+#include "core/util/secrets.hpp"
+#include "host/commands/config_support.hpp"
+#include "host/commands/group.hpp"
+
+#include <Poco/Util/Option.h>
+
+#include <iomanip>
+#include <ostream>
+
+namespace moltbot::cli {
+
+namespace {
+
+struct ProviderKey {
+    std::string provider;
+    config::ApiKey key;
+};
+
+std::string joined(const std::vector<std::string> &items) {
+    if (items.empty()) return "-";
+    std::string out;
+    for (const auto &item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+// "Label (n)     : " padded as the original tool did, so the values line up.
+std::string label(const std::string &text) {
+    std::string padded = text;
+    if (padded.size() < 14) padded.resize(14, ' ');
+    return padded + ": ";
+}
+
+class ModelsStatus : public Command {
+public:
+    std::string name() const override { return "models status"; }
+    std::string summary() const override { return "show the default model, fallbacks, aliases and API-key sources"; }
+    std::string details() const override {
+        return "Keys are looked up per provider: the <NAME>_API_KEY variable (possibly filled by the config's env "
+               "block), then the credentials file, then models.providers.<name>.apiKey. Keys are shown masked.";
+    }
+    void defineOptions(Poco::Util::OptionSet &options) const override {
+        options.addOption(Poco::Util::Option("json", "", "print the status as JSON"));
+        options.addOption(Poco::Util::Option("check", "", "exit 1 when the default model's provider has no API key"));
+    }
+
+    int run(const Invocation &invocation, Streams streams) const override {
+        if (!invocation.positionals.empty()) throw UsageError{"'moltbot models status' takes no arguments"};
+        config::Config config = loadConfig(/*requireValid=*/true);
+        config.applyEnvBlock();
+        std::vector<std::string> warnings;
+        for (const auto &issue : config.validation().warnings) warnings.push_back(issue.text());
+
+        std::string primary = config.primaryModel();
+        std::string resolvedPrimary = resolve(config, primary);
+        std::vector<std::string> fallbacks = config.fallbacks();
+        std::vector<std::string> providers;
+        auto usesProvider = [&](const std::string &ref) {
+            std::optional<pipeline::ModelRef> parsed = pipeline::parseModelRef(resolve(config, ref));
+            if (!parsed) {
+                warnings.push_back("'" + ref + "' is neither a model ref (<provider>/<model>) nor an alias");
+                return;
+            }
+            if (std::find(providers.begin(), providers.end(), parsed->prefix) == providers.end()) {
+                providers.push_back(parsed->prefix);
+            }
+        };
+        if (primary.empty()) {
+            warnings.push_back("no default model: run 'moltbot onboard' or 'moltbot config set "
+                               "agents.defaults.model.primary <provider>/<model>'");
+        } else {
+            usesProvider(primary);
+        }
+        for (const auto &ref : fallbacks) usesProvider(ref);
+        for (const auto &ref : config.configuredModels()) usesProvider(ref);
+
+        std::vector<ProviderKey> keys;
+        reportConfigErrors([&] {
+            for (const auto &provider : providers) keys.push_back({provider, config.resolveApiKey(provider)});
+        });
+        for (const auto &[provider, key] : keys) {
+            if (key.key.empty()) {
+                warnings.push_back("no API key for provider '" + provider + "': set " + config::apiKeyVariable(provider) +
+                                   (provider == "openrouter" ? " or run 'moltbot onboard'" : ""));
+            } else if (provider == "openrouter" && key.key.rfind("sk-or-", 0) != 0) {
+                warnings.push_back("the OpenRouter key " + util::maskSecret(key.key) + " (" +
+                                   std::string(config::keySourceName(key.source)) +
+                                   ") does not start with 'sk-or-' as OpenRouter keys do");
+            }
+        }
+
+        if (invocation.has("json")) {
+            printJson(config, primary, resolvedPrimary, keys, warnings, streams.out);
+        } else {
+            printText(config, primary, resolvedPrimary, keys, streams.out);
+        }
+        for (const auto &warning : warnings) streams.err << "warning: " << warning << "\n";
+
+        if (invocation.has("check")) return check(resolvedPrimary, keys, streams.err);
+        return kOk;
+    }
+
+private:
+    // An alias becomes its ref; anything else stays as written.
+    static std::string resolve(const config::Config &config, const std::string &ref) {
+        if (ref.find('/') != std::string::npos) return ref;
+        return config.resolveAlias(ref).value_or(ref);
+    }
+
+    static int check(const std::string &resolvedPrimary, const std::vector<ProviderKey> &keys, std::ostream &err) {
+        if (resolvedPrimary.empty()) {
+            err << "moltbot: check failed: no default model is set\n";
+            return kUsage;
+        }
+        std::optional<pipeline::ModelRef> ref = pipeline::parseModelRef(resolvedPrimary);
+        if (!ref) {
+            err << "moltbot: check failed: the default model '" << resolvedPrimary << "' is not a model ref\n";
+            return kUsage;
+        }
+        auto found = std::find_if(keys.begin(), keys.end(), [&](const auto &entry) { return entry.provider == ref->prefix; });
+        if (found == keys.end() || found->key.key.empty()) {
+            err << "moltbot: check failed: no API key for provider '" << ref->prefix << "' of the default model "
+                << resolvedPrimary << "\n";
+            return kUsage;
+        }
+        return kOk;
+    }
+
+    static void printText(const config::Config &config, const std::string &primary, const std::string &resolvedPrimary,
+                          const std::vector<ProviderKey> &keys, std::ostream &out) {
+        std::vector<std::string> fallbacks = config.fallbacks();
+        std::vector<std::string> aliases;
+        for (const auto &[alias, ref] : config.aliases()) aliases.push_back(alias + " -> " + ref);
+        std::vector<std::string> configured = config.configuredModels();
+        std::string defaultText = primary.empty() ? "-" : resolvedPrimary;
+        if (resolvedPrimary != primary) defaultText += " (from " + primary + ")";
+        out << label("Config") << config.path().string() << (config.fileExists() ? "" : " (no file yet)") << "\n"
+            << label("Default") << defaultText << "\n"
+            << label("Fallbacks (" + std::to_string(fallbacks.size()) + ")") << joined(fallbacks) << "\n"
+            << label("Aliases (" + std::to_string(aliases.size()) + ")") << joined(aliases) << "\n"
+            << label("Configured models (" + std::to_string(configured.size()) + ")") << joined(configured) << "\n"
+            << "\nAuth overview\n"
+            << label("Credentials") << config::credentialsPath().string() << "\n";
+        if (keys.empty()) out << "- no provider in use\n";
+        for (const auto &[provider, key] : keys) {
+            out << "- " << provider << " ";
+            if (key.key.empty()) {
+                out << "effective=missing | set " << config::apiKeyVariable(provider) << "\n";
+            } else {
+                out << "effective=" << config::keySourceName(key.source) << " | key=" << util::maskSecret(key.key)
+                    << " | source=" << key.where << "\n";
+            }
+        }
+    }
+
+    static void printJson(const config::Config &config, const std::string &primary, const std::string &resolvedPrimary,
+                          const std::vector<ProviderKey> &keys, const std::vector<std::string> &warnings,
+                          std::ostream &out) {
+        rapidjson::Document doc(rapidjson::kObjectType);
+        auto &allocator = doc.GetAllocator();
+        auto strings = [&](const std::vector<std::string> &list) {
+            rapidjson::Value array(rapidjson::kArrayType);
+            for (const auto &entry : list) array.PushBack(jsonString(entry, allocator), allocator);
+            return array;
+        };
+        auto stringOrNull = [&](const std::string &text) {
+            return text.empty() ? rapidjson::Value() : jsonString(text, allocator);
+        };
+        doc.AddMember("configPath", jsonString(config.path().string(), allocator), allocator);
+        doc.AddMember("configExists", config.fileExists(), allocator);
+        doc.AddMember("defaultModel", stringOrNull(primary), allocator);
+        doc.AddMember("resolvedDefault", stringOrNull(resolvedPrimary), allocator);
+        doc.AddMember("fallbacks", strings(config.fallbacks()), allocator);
+        rapidjson::Value aliases(rapidjson::kObjectType);
+        for (const auto &[alias, ref] : config.aliases()) {
+            aliases.AddMember(jsonString(alias, allocator), jsonString(ref, allocator), allocator);
+        }
+        doc.AddMember("aliases", aliases, allocator);
+        doc.AddMember("configuredModels", strings(config.configuredModels()), allocator);
+        doc.AddMember("credentialsPath", jsonString(config::credentialsPath().string(), allocator), allocator);
+        rapidjson::Value providers(rapidjson::kArrayType);
+        for (const auto &[provider, key] : keys) {
+            rapidjson::Value entry(rapidjson::kObjectType);
+            entry.AddMember("provider", jsonString(provider, allocator), allocator);
+            entry.AddMember("envVar", jsonString(config::apiKeyVariable(provider), allocator), allocator);
+            entry.AddMember("source", jsonString(config::keySourceName(key.source), allocator), allocator);
+            entry.AddMember("where", stringOrNull(key.where), allocator);
+            entry.AddMember("key", key.key.empty() ? rapidjson::Value() : jsonString(util::maskSecret(key.key), allocator),
+                            allocator);
+            providers.PushBack(entry, allocator);
+        }
+        doc.AddMember("providers", providers, allocator);
+        doc.AddMember("warnings", strings(warnings), allocator);
+        out << config::toPrettyJson(doc);
+    }
+};
+
+}  // namespace
+
+void addModelsStatusCommand(CommandList &commands) {
+    commands.push_back(std::make_unique<GroupCommand>("models", "show and choose models"));
+    commands.push_back(std::make_unique<ModelsStatus>());
+}
+
+}  // namespace moltbot::cli
