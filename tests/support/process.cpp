@@ -97,7 +97,14 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
     }
     auto deadline = std::chrono::steady_clock::now() + options.timeout;
     int outFd = out[0], errFd = err[0];
+    std::chrono::steady_clock::time_point signalledAt;
     while (outFd >= 0 || errFd >= 0) {
+        if (!result.signalled && !options.signalOnOutput.empty() &&
+            result.out.find(options.signalOnOutput) != std::string::npos) {
+            kill(pid, options.signal);
+            result.signalled = true;
+            signalledAt = std::chrono::steady_clock::now();
+        }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             result.timedOut = true;
@@ -139,6 +146,10 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
     if (errFd >= 0) close(errFd);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (result.signalled) {
+        result.exitAfterSignal =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalledAt);
     }
     if (WIFEXITED(status)) {
         result.exitCode = WEXITSTATUS(status);

@@ -15,6 +15,9 @@ struct RunResult {
     std::string out;
     std::string err;
     bool timedOut = false;
+    // With RunOptions::signalOnOutput: whether the signal was sent, and how long the program took to exit after it.
+    bool signalled = false;
+    std::chrono::milliseconds exitAfterSignal{0};
 };
 
 struct RunOptions {
@@ -24,6 +27,9 @@ struct RunOptions {
     std::string input;                                  // written to standard input, then closed
     std::chrono::milliseconds timeout{std::chrono::seconds(30)};
     std::filesystem::path cwd;                          // empty: the current folder
+    // Sends `signal` to the program once its standard output contains this text (empty: never).
+    std::string signalOnOutput;
+    int signal = 2;  // SIGINT
 };
 
 // Runs argv[0] (a path, or a name searched in PATH) with the other arguments and waits for it.
