@@ -77,6 +77,13 @@ public:
         }
         for (const auto &ref : fallbacks) usesProvider(ref);
         for (const auto &ref : config.configuredModels()) usesProvider(ref);
+        // A provider configured under models.providers is shown too, even before a model of it is chosen.
+        if (const rapidjson::Value *configured = config.get("models.providers"); configured && configured->IsObject()) {
+            for (const auto &entry : configured->GetObject()) {
+                std::string provider(entry.name.GetString(), entry.name.GetStringLength());
+                if (std::find(providers.begin(), providers.end(), provider) == providers.end()) providers.push_back(provider);
+            }
+        }
 
         std::vector<ProviderKey> keys;
         reportConfigErrors([&] {

@@ -1,0 +1,30 @@
+// Running a program on a pseudo-terminal, for the interactive paths (prompts, hidden input) that need a real tty.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace moltbot::test {
+
+// When `waitFor` has appeared in the output (after the previous step's match), `send` is typed.
+struct TerminalStep {
+    std::string waitFor;
+    std::string send;
+};
+
+struct TerminalResult {
+    int exitCode = -1;
+    std::string transcript;  // everything the terminal showed: output and the echo of what was typed
+    bool timedOut = false;
+};
+
+// Runs `argv` with the pty as stdin, stdout and stderr, in a clean environment (PATH, LANG, sanitizer options) plus
+// `env`.
+TerminalResult runOnTerminal(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env,
+                             const std::vector<TerminalStep> &script,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+}  // namespace moltbot::test
