@@ -346,7 +346,7 @@ bool stall(const Simulator::State &state, HTTPServerRequest &request, int ms) {
     return false;
 }
 
-// The delivery faults taken for one response, at most one of each kind (the last one queued wins).
+// The delivery faults taken for one response, at most one of each kind.
 struct Delivery {
     std::optional<Fault> slowFirstByte, stall, disconnect, errorChunk, malformed, error200;
     bool leadingWhitespace = false;

@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <utility>
@@ -121,8 +122,11 @@ std::optional<Fault> FaultBook::takeFailure(const Model &model, const Endpoint *
 std::vector<Fault> FaultBook::takeDelivery(const Model &model, const Endpoint &endpoint) {
     std::lock_guard lock(mutex_);
     std::vector<Fault> taken;
+    auto alreadyTaken = [&](FaultKind kind) {
+        return std::any_of(taken.begin(), taken.end(), [&](const Fault &fault) { return fault.kind == kind; });
+    };
     for (auto it = faults_.begin(); it != faults_.end();) {
-        if (it->kind == FaultKind::kHttp || !matches(*it, model, &endpoint)) {
+        if (it->kind == FaultKind::kHttp || alreadyTaken(it->kind) || !matches(*it, model, &endpoint)) {
             ++it;
             continue;
         }

@@ -51,7 +51,8 @@ public:
     // Takes (uses up one firing of) the first http fault for this attempt: with an endpoint, a provider-scoped one
     // matching it; without, a model-scoped one.
     std::optional<Fault> takeFailure(const Model &model, const Endpoint *endpoint);
-    // Takes every delivery fault (any non-http kind) that matches the model and endpoint that serve a request.
+    // Takes the delivery faults (non-http kinds) for the model and endpoint that serve a request: the first matching
+    // one of each kind, so two faults of one kind hit two responses.
     std::vector<Fault> takeDelivery(const Model &model, const Endpoint &endpoint);
     // The pending faults as a JSON array.
     std::string toJson() const;

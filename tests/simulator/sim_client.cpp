@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Exception.h>
 #include <Poco/StreamCopier.h>
 #include <doctest/doctest.h>
 #include <rapidjson/stringbuffer.h>
@@ -38,6 +39,8 @@ Reply Fixture::call(const Call &call) {
     reply.status = response.getStatus();
     for (const auto &[name, value] : response) reply.headers.add(name, value);
     Poco::StreamCopier::copyToString(stream, reply.body);
+    // Poco's streams swallow a read error (a timeout, a reset) into badbit; surface it as the error it was.
+    if (stream.bad()) throw Poco::IOException("the response broke off after " + std::to_string(reply.body.size()) + " bytes");
     return reply;
 }
 

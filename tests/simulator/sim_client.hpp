@@ -16,7 +16,7 @@ namespace moltbot::sim::test {
 struct Reply {
     int status = 0;
     Poco::Net::NameValueCollection headers;  // case-insensitive names
-    std::string body;
+    std::string body{};
 
     rapidjson::Document json() const;  // fails the test when the body is not JSON
     std::string header(const std::string &name) const { return headers.get(name, ""); }
@@ -24,9 +24,9 @@ struct Reply {
 
 struct Call {
     std::string method = "GET";
-    std::string path;  // under the base URL when it starts with "/api/v1" or "/_sim"
-    std::string body;
-    std::map<std::string, std::string> headers;
+    std::string path{};  // e.g. "/api/v1/models" or "/_sim/faults"
+    std::string body{};
+    std::map<std::string, std::string> headers{};
     bool auth = true;  // send Authorization: Bearer <key>
     std::string key = kDefaultKey;
     std::chrono::milliseconds timeout{10000};
