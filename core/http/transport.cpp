@@ -162,7 +162,8 @@ struct Transfer {
             return received;
         }
         headDelivered = true;
-        if (req.on_head != nullptr && req.on_head(req.user, static_cast<int32_t>(status), head.data(), head.size()) != 0) {
+        if (req.on_head != nullptr &&
+            req.on_head(req.user, static_cast<int32_t>(status), head.data(), head.size()) != 0) {
             abortedBy = "head";
             return 0;
         }
@@ -341,7 +342,8 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
     for (;;) {
         if (cancelled()) return fail(MB_ERR_CANCELLED, "request to " + target + " cancelled");
         int running = 0;
-        if (curl_multi_perform(lease.multi, &running) != CURLM_OK) throw std::runtime_error("curl_multi_perform failed");
+        if (curl_multi_perform(lease.multi, &running) != CURLM_OK)
+            throw std::runtime_error("curl_multi_perform failed");
         int queued = 0;
         if (CURLMsg *msg = curl_multi_info_read(lease.multi, &queued); msg != nullptr && msg->msg == CURLMSG_DONE) {
             result = msg->data.result;
@@ -386,7 +388,8 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
     case CURLE_COULDNT_CONNECT: {
         long osErrno = 0;
         curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &osErrno);
-        return fail(MB_ERR_TRANSPORT, "cannot connect to " + target + ": " + (osErrno != 0 ? errnoText(osErrno) : detail));
+        return fail(MB_ERR_TRANSPORT,
+                    "cannot connect to " + target + ": " + (osErrno != 0 ? errnoText(osErrno) : detail));
     }
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:

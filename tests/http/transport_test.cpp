@@ -199,7 +199,8 @@ TEST_CASE("GET: the server sees the request's headers and on_head sees the respo
     Transport transport;
 
     SUBCASE("default User-Agent, no Accept-Encoding, no Expect") {
-        const Result r = perform(transport, {.url = server.url("/models?x=1"), .headers = "X-Test: 1\nAccept: text/plain\n"});
+        const Result r =
+            perform(transport, {.url = server.url("/models?x=1"), .headers = "X-Test: 1\nAccept: text/plain\n"});
         REQUIRE(r.code == MB_OK);
         CHECK(r.heads == 1);
         CHECK(r.status == 200);
@@ -323,7 +324,8 @@ TEST_CASE("a non-zero return from a callback aborts the transfer with MB_ERR_CAN
     Transport transport;
 
     SUBCASE("from on_body") {
-        const Result r = perform(transport, {.url = server.url("/stream"), .onBody = [](std::string_view) { return 1; }});
+        const Result r =
+            perform(transport, {.url = server.url("/stream"), .onBody = [](std::string_view) { return 1; }});
         CHECK(r.code == MB_ERR_CANCELLED);
         CHECK(r.errorStatus == 200);
         CHECK(contains(r.message, "body callback"));
@@ -411,7 +413,8 @@ TEST_CASE("connect timeout") {
     Transport transport({.connectTimeout = 300ms});
     const Result r = perform(transport, {.url = "http://127.0.0.1:" + std::to_string(backlog.port) + "/"});
     CHECK(r.code == MB_ERR_TIMEOUT);
-    CHECK(r.message == "connect timeout: no connection to 127.0.0.1:" + std::to_string(backlog.port) + " within 300 ms");
+    CHECK(r.message ==
+          "connect timeout: no connection to 127.0.0.1:" + std::to_string(backlog.port) + " within 300 ms");
     CHECK(r.elapsed >= 250ms);  // curl's own timer, on its millisecond clock
     CHECK(r.elapsed < 5s);
 }
@@ -522,7 +525,8 @@ TEST_CASE("sequential requests reuse one keep-alive connection") {
 }
 
 TEST_CASE("loopback bypasses a configured proxy; other hosts use it") {
-    LoopbackServer proxy([](Connection &c, const HttpRequest &r) { return c.send(httpResponse(200, "via proxy " + r.target)); });
+    LoopbackServer proxy(
+        [](Connection &c, const HttpRequest &r) { return c.send(httpResponse(200, "via proxy " + r.target)); });
     LoopbackServer target(echoTarget());
     const ScopedEnv httpProxy("http_proxy", proxy.url().c_str());
     const ScopedEnv noProxy("no_proxy", nullptr);
@@ -531,7 +535,8 @@ TEST_CASE("loopback bypasses a configured proxy; other hosts use it") {
 
     for (const std::string host : {"127.0.0.1", "localhost"}) {
         CAPTURE(host);
-        const Result r = perform(transport, {.url = "http://" + host + ":" + std::to_string(target.port()) + "/direct"});
+        const std::string url = "http://" + host + ":" + std::to_string(target.port()) + "/direct";
+        const Result r = perform(transport, {.url = url});
         CHECK(r.code == MB_OK);
         CHECK(r.body == "/direct");
     }
