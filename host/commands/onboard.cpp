@@ -9,6 +9,7 @@
 
 #include <Poco/Util/Option.h>
 
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,24 +26,38 @@ constexpr const char *kProvider = "openrouter";
 constexpr const char *kDefaultModel = "openrouter/auto";
 const std::vector<std::string> kAuthChoices = {"openrouter-api-key", "skip"};
 
-// Turns terminal echo off for its lifetime (and back on, whatever happens).
+// Turns terminal echo off for its lifetime and back on afterwards, also when Ctrl-C or a kill ends moltbot meanwhile
+// (otherwise the user's shell would be left without echo).
 class HiddenInput {
 public:
     HiddenInput() {
         if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
         termios quiet = saved_;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        struct sigaction restore {};
+        restore.sa_handler = &restoreAndDie;
+        ::sigemptyset(&restore.sa_mask);
+        for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &restore, &previous_[i]);
         active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
     }
     ~HiddenInput() {
         if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+        for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
     }
     HiddenInput(const HiddenInput &) = delete;
     HiddenInput &operator=(const HiddenInput &) = delete;
 
 private:
-    termios saved_{};
+    static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+    static inline termios saved_{};  // static: the signal handler needs it
+    struct sigaction previous_[3] {};
     bool active_ = false;
+
+    static void restoreAndDie(int signal) {
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);  // async-signal-safe
+        ::signal(signal, SIG_DFL);
+        ::raise(signal);
+    }
 };
 
 // One line from standard input without its newline; std::nullopt at end of input.

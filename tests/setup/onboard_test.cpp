@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <fstream>
 
 using namespace moltbot::test;
@@ -177,6 +178,7 @@ TEST_CASE("interactive: the key is asked for without echo, and an existing OPENR
     TerminalResult typed = runOnTerminal({moltbotBinary().string(), "onboard", "--auth-choice", "openrouter-api-key"},
                                          env, {{"OpenRouter API key (input hidden", kOpenRouterKey + "\n"}});
     CHECK(typed.exitCode == 0);
+    CHECK(typed.echoAtEnd);
     CHECK(typed.transcript.find("Set the default model to openrouter/auto") != std::string::npos);
     CHECK(typed.transcript.find("(from prompt)") != std::string::npos);
     CHECK_FALSE(leaksKey(typed.transcript));  // not echoed
@@ -200,4 +202,14 @@ TEST_CASE("interactive: the key is asked for without echo, and an existing OPENR
     CHECK(empty.exitCode == 1);
     CHECK(empty.transcript.find("moltbot: the API key is empty; nothing was changed") != std::string::npos);
     CHECK(home.snapshot() == before);
+}
+
+TEST_CASE("Ctrl-C at the hidden prompt turns the echo back on and changes nothing") {
+    Home home;
+    std::map<std::string, std::string> env{{"HOME", home.path().string()}};
+    TerminalResult interrupted = runOnTerminal({moltbotBinary().string(), "onboard"}, env,
+                                               {{"input hidden", "sk-or-partial\x03"}});
+    CHECK(interrupted.exitCode == 128 + SIGINT);
+    CHECK(interrupted.echoAtEnd);
+    CHECK_FALSE(std::filesystem::exists(home.state()));
 }

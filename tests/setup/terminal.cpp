@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -77,6 +78,8 @@ TerminalResult runOnTerminal(const std::vector<std::string> &argv, const std::ma
             break;  // EIO: the program exited and closed the terminal
         }
     }
+    termios settings{};
+    result.echoAtEnd = ::tcgetattr(master, &settings) == 0 && (settings.c_lflag & ECHO) != 0;
     ::close(master);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -19,6 +19,7 @@ struct TerminalResult {
     int exitCode = -1;
     std::string transcript;  // everything the terminal showed: output and the echo of what was typed
     bool timedOut = false;
+    bool echoAtEnd = false;  // whether the terminal echoed input when the program was done with it
 };
 
 // Runs `argv` with the pty as stdin, stdout and stderr, in a clean environment (PATH, LANG, sanitizer options) plus
