@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,6 +30,11 @@ inline void put(JsonWriter &writer, const char *key, std::int64_t value) {
 inline void put(JsonWriter &writer, const char *key, double value) {
     writer.Key(key);
     writer.Double(value);
+}
+// A USD amount, rounded to 1e-12 so that sums of token prices print short (0.00000624, not 6.2399999999e-6).
+inline void putUsd(JsonWriter &writer, const char *key, double usd) {
+    writer.Key(key);
+    writer.Double(std::round(usd * 1e12) / 1e12);
 }
 inline void put(JsonWriter &writer, const char *key, bool value) {
     writer.Key(key);

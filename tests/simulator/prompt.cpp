@@ -125,7 +125,7 @@ void writeUsage(JsonWriter &writer, const Usage &usage) {
     put(writer, "prompt_tokens", usage.promptTokens);
     put(writer, "completion_tokens", usage.completionTokens);
     put(writer, "total_tokens", usage.promptTokens + usage.completionTokens);
-    put(writer, "cost", usage.cost());
+    putUsd(writer, "cost", usage.cost());
     put(writer, "is_byok", false);
     writer.Key("prompt_tokens_details");
     writer.StartObject();
@@ -136,9 +136,9 @@ void writeUsage(JsonWriter &writer, const Usage &usage) {
     writer.EndObject();
     writer.Key("cost_details");
     writer.StartObject();
-    put(writer, "upstream_inference_cost", usage.cost());
-    put(writer, "upstream_inference_prompt_cost", usage.promptCost);
-    put(writer, "upstream_inference_completions_cost", usage.completionCost);
+    putUsd(writer, "upstream_inference_cost", usage.cost());
+    putUsd(writer, "upstream_inference_prompt_cost", usage.promptCost);
+    putUsd(writer, "upstream_inference_completions_cost", usage.completionCost);
     writer.EndObject();
     writer.Key("completion_tokens_details");
     writer.StartObject();

@@ -267,14 +267,14 @@ std::string keyJson(const std::string &key, const KeyInfo &info) {
         put(writer, "label", info.label.empty() ? maskKey(key) : info.label);
         if (info.limit) {
             put(writer, "limit", *info.limit);
-            put(writer, "limit_remaining", *info.limit - info.usage);
+            putUsd(writer, "limit_remaining", *info.limit - info.usage);
         } else {
             putNull(writer, "limit");
             putNull(writer, "limit_remaining");
         }
         putOrNull(writer, "limit_reset", info.limitReset);
         put(writer, "include_byok_in_limit", false);
-        for (const char *name : {"usage", "usage_daily", "usage_weekly", "usage_monthly"}) put(writer, name, info.usage);
+        for (const char *name : {"usage", "usage_daily", "usage_weekly", "usage_monthly"}) putUsd(writer, name, info.usage);
         for (const char *name : {"byok_usage", "byok_usage_daily", "byok_usage_weekly", "byok_usage_monthly"})
             put(writer, name, 0);
         put(writer, "is_free_tier", info.freeTier);
@@ -307,10 +307,10 @@ std::string generationJson(const Generation &generation) {
         put(writer, "model", generation.model);
         put(writer, "provider_name", generation.providerName);
         putNull(writer, "router");
-        put(writer, "total_cost", usage.cost());
-        put(writer, "usage", usage.cost());
-        put(writer, "upstream_inference_cost", usage.cost());
-        put(writer, "cache_discount", generation.cacheDiscount);
+        putUsd(writer, "total_cost", usage.cost());
+        putUsd(writer, "usage", usage.cost());
+        putUsd(writer, "upstream_inference_cost", usage.cost());
+        putUsd(writer, "cache_discount", generation.cacheDiscount);
         put(writer, "is_byok", false);
         put(writer, "tokens_prompt", usage.promptTokens);
         put(writer, "tokens_completion", usage.completionTokens);
@@ -494,7 +494,7 @@ private:
                       writer.Key("data");
                       writer.StartObject();
                       put(writer, "total_credits", info->totalCredits);
-                      put(writer, "total_usage", usage);
+                      putUsd(writer, "total_usage", usage);
                       writer.EndObject();
                       writer.EndObject();
                   }));
