@@ -524,6 +524,22 @@ TEST_CASE("sequential requests reuse one keep-alive connection") {
     CHECK(server.connections() == 1);
 }
 
+TEST_CASE("a kept-alive connection that the server closed is replaced transparently") {
+    // The server closes after each response without saying so, as servers do when their keep-alive timer expires.
+    LoopbackServer server([](Connection &c, const HttpRequest &r) {
+        c.send(httpResponse(200, r.target));
+        return false;
+    });
+    Transport transport;
+    for (const char *path : {"/one", "/two", "/three"}) {
+        CAPTURE(path);
+        const Result r = perform(transport, {.method = "POST", .url = server.url(path), .body = "x"});
+        CHECK(r.code == MB_OK);
+        CHECK(r.body == path);
+    }
+    CHECK(server.connections() == 3);
+}
+
 TEST_CASE("loopback bypasses a configured proxy; other hosts use it") {
     LoopbackServer proxy(
         [](Connection &c, const HttpRequest &r) { return c.send(httpResponse(200, "via proxy " + r.target)); });
