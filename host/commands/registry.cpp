@@ -3,12 +3,14 @@
 
 namespace moltbot::cli {
 
+void addPluginCommands(CommandList &commands);  // host/commands/plugins.cpp
 void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
 void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
 
 CommandList allCommands() {
     CommandList commands;
+    addPluginCommands(commands);
     addOnboardCommand(commands);
     addConfigCommands(commands);
     addModelsStatusCommand(commands);

@@ -1,0 +1,101 @@
+// Loading plugins and the prefix registry (design.md §2.3, §2.13). Every problem with a file skips that file with
+// a reason; the host keeps working with the rest.
+#pragma once
+
+#include "core/plugin/discovery.hpp"
+#include "core/plugin/host_services.hpp"
+
+#include <moltbot/plugin.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moltbot::plugin {
+
+class PluginHandle;  // a loaded plugin file (core/plugin/plugin_handle.hpp)
+
+// What a provider descriptor said, copied out of the plugin and validated.
+struct ProviderInfo {
+    std::string id;
+    std::string name;
+    std::string version;
+    std::string vendor;       // "" when the plugin gave none
+    std::string url;          // "" when the plugin gave none
+    std::string description;  // "" when the plugin gave none
+    uint32_t capabilities = 0;
+    std::vector<std::string> prefixes;
+    std::vector<std::string> apis;
+};
+
+// One provider of a loaded plugin. Holding it keeps the plugin loaded; use ProviderInstance to call it.
+struct Provider {
+    ProviderInfo info;
+    std::filesystem::path path;          // the plugin file
+    uint32_t abiVersion = 0;             // the version negotiated with the plugin
+    mb_provider_vtable vtable{};         // zero-filled copy: NULL means unsupported
+    std::shared_ptr<PluginHandle> plugin;
+};
+
+struct LoadedPlugin {
+    std::filesystem::path path;
+    uint32_t abiVersion = 0;
+    std::vector<std::shared_ptr<const Provider>> providers;
+};
+
+struct SkippedPlugin {
+    std::filesystem::path path;
+    std::string reason;
+};
+
+// A prefix claimed by two providers: `winner` came first in search order and serves it.
+struct ShadowedPrefix {
+    std::string prefix;
+    std::shared_ptr<const Provider> winner;
+    std::shared_ptr<const Provider> loser;
+};
+
+struct FolderProblem {
+    std::filesystem::path path;
+    std::string reason;
+};
+
+class Registry {
+public:
+    // Loads the plugins of `folders`, in order. `services` backs the mb_host_api of every plugin. A file already
+    // loaded by another live Registry of this process is skipped (its init must run once).
+    static Registry load(const std::vector<SearchFolder> &folders, std::shared_ptr<HostServices> services);
+
+    // The provider serving a model-ref prefix, or nullptr.
+    std::shared_ptr<const Provider> find(std::string_view prefix) const;
+    // The first provider (in search order) that declares a config api kind, or nullptr.
+    std::shared_ptr<const Provider> findByApi(std::string_view api) const;
+
+    const std::vector<LoadedPlugin> &plugins() const { return plugins_; }
+    const std::vector<SkippedPlugin> &skipped() const { return skipped_; }
+    const std::vector<ShadowedPrefix> &shadowed() const { return shadowed_; }
+    const std::vector<FolderProblem> &folderProblems() const { return folderProblems_; }
+
+    // One "moltbot: ..." line per folder problem, skipped file and shadowed prefix, in the order they happened.
+    const std::vector<std::string> &warnings() const { return warnings_; }
+
+private:
+    void add(LoadedPlugin plugin);
+
+    std::vector<LoadedPlugin> plugins_;
+    std::vector<SkippedPlugin> skipped_;
+    std::vector<ShadowedPrefix> shadowed_;
+    std::vector<FolderProblem> folderProblems_;
+    std::vector<std::string> warnings_;
+    std::map<std::string, std::shared_ptr<const Provider>, std::less<>> byPrefix_;
+};
+
+// "1.0" for an MB_ABI_MAKE_VERSION value.
+std::string versionString(uint32_t version);
+
+}  // namespace moltbot::plugin

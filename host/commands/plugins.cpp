@@ -1,0 +1,226 @@
+// `moltbot plugins list` and `moltbot plugins path`: what the loader found, skipped and shadowed, and where it looked.
+#include "host/cli.hpp"
+
+#include "core/plugin/registry.hpp"
+
+#include <Poco/Util/Option.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <iostream>
+#include <ostream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace moltbot::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using plugin::Registry;
+
+std::string join(const std::vector<std::string> &items, std::string_view separator) {
+    std::string out;
+    for (const auto &item : items) out += (out.empty() ? "" : std::string(separator)) + item;
+    return out;
+}
+
+std::vector<std::string> capabilityNames(uint32_t capabilities) {
+    static const std::pair<uint32_t, const char *> kNames[] = {
+        {MB_CAP_STREAM, "stream"},
+        {MB_CAP_TOOLS, "tools"},
+        {MB_CAP_LIST_MODELS, "list_models"},
+        {MB_CAP_REASONING, "reasoning"},
+        {MB_CAP_PROMPT_CACHE, "prompt_cache"},
+        {MB_CAP_CONFIG_PREFIXES, "config_prefixes"},
+    };
+    std::vector<std::string> names;
+    for (const auto &[flag, name] : kNames) {
+        if (capabilities & flag) names.emplace_back(name);
+    }
+    return names;
+}
+
+// Rows of cells printed as columns two spaces apart; the last column is not padded.
+void printTable(std::ostream &out, const std::vector<std::vector<std::string>> &rows) {
+    std::vector<std::size_t> widths;
+    for (const auto &row : rows) {
+        widths.resize(std::max(widths.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto &row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        out << line << "\n";
+    }
+}
+
+Registry loadRegistry() {
+    // Plugins log through stderr; the list itself goes to stdout.
+    return Registry::load(plugin::searchFolders(), std::make_shared<plugin::DefaultHostServices>(std::cerr));
+}
+
+void printText(const Registry &registry, std::ostream &out) {
+    std::vector<std::vector<std::string>> rows{{"ID", "NAME", "VERSION", "ABI", "PREFIXES", "PATH"}};
+    for (const auto &loaded : registry.plugins()) {
+        for (const auto &provider : loaded.providers) {
+            rows.push_back({provider->info.id, provider->info.name, provider->info.version,
+                            plugin::versionString(provider->abiVersion), join(provider->info.prefixes, ","),
+                            provider->path.string()});
+        }
+    }
+    if (rows.size() == 1) {
+        out << "No plugins found (see 'moltbot plugins path' for the folders searched).\n";
+    } else {
+        printTable(out, rows);
+    }
+    if (!registry.shadowed().empty()) {
+        out << "\nShadowed prefixes (the first plugin in search order serves them):\n";
+        for (const auto &entry : registry.shadowed()) {
+            out << "  " << entry.prefix << ": " << entry.loser->info.id << " (" << entry.loser->path.string()
+                << ") is shadowed by " << entry.winner->info.id << " (" << entry.winner->path.string() << ")\n";
+        }
+    }
+    if (!registry.skipped().empty()) {
+        out << "\nSkipped files:\n";
+        for (const auto &entry : registry.skipped()) out << "  " << entry.path.string() << ": " << entry.reason << "\n";
+    }
+    if (!registry.folderProblems().empty()) {
+        out << "\nUnreadable folders:\n";
+        for (const auto &entry : registry.folderProblems()) {
+            out << "  " << entry.path.string() << ": " << entry.reason << "\n";
+        }
+    }
+}
+
+using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void writeString(Writer &writer, std::string_view key, std::string_view value) {
+    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void writeList(Writer &writer, std::string_view key, const std::vector<std::string> &values) {
+    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    writer.StartArray();
+    for (const auto &value : values) writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    writer.EndArray();
+}
+
+void printJson(const Registry &registry, std::ostream &out) {
+    rapidjson::StringBuffer buffer;
+    Writer writer(buffer);
+    writer.StartObject();
+    writer.Key("plugins");
+    writer.StartArray();
+    for (const auto &loaded : registry.plugins()) {
+        for (const auto &provider : loaded.providers) {
+            const auto &info = provider->info;
+            writer.StartObject();
+            writeString(writer, "id", info.id);
+            writeString(writer, "name", info.name);
+            writeString(writer, "version", info.version);
+            writeString(writer, "vendor", info.vendor);
+            writeString(writer, "url", info.url);
+            writeString(writer, "description", info.description);
+            writeString(writer, "abi", plugin::versionString(provider->abiVersion));
+            writeList(writer, "prefixes", info.prefixes);
+            writeList(writer, "apis", info.apis);
+            writeList(writer, "capabilities", capabilityNames(info.capabilities));
+            writeString(writer, "path", provider->path.string());
+            writer.EndObject();
+        }
+    }
+    writer.EndArray();
+    writer.Key("shadowed");
+    writer.StartArray();
+    for (const auto &entry : registry.shadowed()) {
+        writer.StartObject();
+        writeString(writer, "prefix", entry.prefix);
+        writeString(writer, "id", entry.loser->info.id);
+        writeString(writer, "path", entry.loser->path.string());
+        writeString(writer, "winner_id", entry.winner->info.id);
+        writeString(writer, "winner_path", entry.winner->path.string());
+        writer.EndObject();
+    }
+    writer.EndArray();
+    writer.Key("skipped");
+    writer.StartArray();
+    for (const auto &entry : registry.skipped()) {
+        writer.StartObject();
+        writeString(writer, "path", entry.path.string());
+        writeString(writer, "reason", entry.reason);
+        writer.EndObject();
+    }
+    writer.EndArray();
+    writer.Key("unreadable_folders");
+    writer.StartArray();
+    for (const auto &entry : registry.folderProblems()) {
+        writer.StartObject();
+        writeString(writer, "path", entry.path.string());
+        writeString(writer, "reason", entry.reason);
+        writer.EndObject();
+    }
+    writer.EndArray();
+    writer.EndObject();
+    out << buffer.GetString() << "\n";
+}
+
+class PluginsListCommand : public Command {
+public:
+    std::string name() const override { return "plugins list"; }
+    std::string summary() const override { return "list the provider plugins found, skipped and shadowed"; }
+    std::string details() const override {
+        return "A file that is not a usable plugin is listed with the reason it was skipped; the exit status is 0 "
+               "even then. See docs/abi.md for the search order.";
+    }
+    void defineOptions(Poco::Util::OptionSet &options) const override {
+        options.addOption(Poco::Util::Option("json", "", "print machine-readable JSON"));
+    }
+    int run(const Invocation &invocation, Streams streams) const override {
+        if (!invocation.positionals.empty()) {
+            throw UsageError{"'moltbot plugins list' takes no arguments, got '" + invocation.positionals[0] + "'"};
+        }
+        Registry registry = loadRegistry();
+        if (invocation.has("json")) {
+            printJson(registry, streams.out);
+        } else {
+            printText(registry, streams.out);
+        }
+        return kOk;
+    }
+};
+
+class PluginsPathCommand : public Command {
+public:
+    std::string name() const override { return "plugins path"; }
+    std::string summary() const override { return "print the folders searched for plugins, in order"; }
+    int run(const Invocation &invocation, Streams streams) const override {
+        if (!invocation.positionals.empty()) {
+            throw UsageError{"'moltbot plugins path' takes no arguments, got '" + invocation.positionals[0] + "'"};
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto &folder : plugin::searchFolders()) {
+            std::error_code ec;
+            fs::file_status status = fs::status(folder.path, ec);
+            const char *state = fs::is_directory(status) ? "exists" : fs::exists(status) ? "not a folder" : "missing";
+            rows.push_back({folder.path.string(), std::string(plugin::originName(folder.origin)), state});
+        }
+        printTable(streams.out, rows);
+        return kOk;
+    }
+};
+
+}  // namespace
+
+void addPluginCommands(CommandList &commands) {
+    commands.push_back(std::make_unique<PluginsListCommand>());
+    commands.push_back(std::make_unique<PluginsPathCommand>());
+}
+
+}  // namespace moltbot::cli

@@ -1,0 +1,139 @@
+// `moltbot plugins list` and `moltbot plugins path` through the real binary.
+#include "tests/plugins/fixtures.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <rapidjson/document.h>
+
+#include <sstream>
+
+using namespace moltbot::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunResult runMoltbot(const std::vector<std::string> &args, const TempDir &home, const std::string &pluginPath) {
+    std::vector<std::string> argv{moltbotBinary().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.env["HOME"] = home.path().string();
+    options.env["MOLTBOT_STATE_DIR"] = (home.path() / "state").string();
+    options.env["MOLTBOT_PLUGIN_PATH"] = pluginPath;
+    return run(argv, options);
+}
+
+std::string pathOf(std::initializer_list<std::string> fixtures) {
+    std::string joined;
+    for (const auto &name : fixtures) joined += (joined.empty() ? "" : ":") + fixtureDir(name).string();
+    return joined;
+}
+
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+// The output line that mentions `part`, or "".
+std::string lineWith(const std::string &text, const std::string &part) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (contains(line, part)) return line;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("plugins list shows loaded, shadowed and skipped plugins and exits 0") {
+    TempDir home;
+    RunResult result = runMoltbot({"plugins", "list"}, home, pathOf({"echo", "shadow", "abi2"}));
+    CHECK(result.exitCode == 0);
+    INFO(result.out);
+    std::string header = lineWith(result.out, "ID");
+    std::string echo = lineWith(result.out, "ai.moltbot.fixture.echo ");
+    CHECK(header.rfind("ID", 0) == 0);
+    CHECK(contains(echo, "Echo"));
+    CHECK(contains(echo, "1.0.0"));
+    CHECK(contains(echo, " 1.0 "));
+    CHECK(contains(echo, fixturePlugin("echo").string()));
+    // Columns line up: each row's path starts where the header's PATH does.
+    CHECK(echo.find(fixturePlugin("echo").string()) == header.find("PATH"));
+    CHECK(contains(lineWith(result.out, "ai.moltbot.fixture.shadow "), "echo,shadow"));
+    CHECK(contains(result.out, "Shadowed prefixes"));
+    CHECK(contains(result.out, "  echo: ai.moltbot.fixture.shadow (" + fixturePlugin("shadow").string() +
+                                   ") is shadowed by ai.moltbot.fixture.echo (" + fixturePlugin("echo").string() +
+                                   ")"));
+    CHECK(contains(result.out, "Skipped files:\n  " + fixturePlugin("abi2").string() +
+                                   ": ABI major 2 is not supported (host speaks 1.0)\n"));
+}
+
+TEST_CASE("plugins list --json is machine-readable") {
+    TempDir home;
+    TempDir notElf;
+    fs::path bogus = notElf.write("bogus.so", "not an ELF object, just text that happens to end in .so, padded" +
+                                                  std::string(200, '.'));
+    RunResult result = runMoltbot({"plugins", "list", "--json"}, home,
+                               pathOf({"cppecho", "echo", "shadow"}) + ":" + notElf.path().string() + ":" +
+                                   (home.path() / "missing").string());
+    CHECK(result.exitCode == 0);
+    rapidjson::Document json;
+    json.Parse(result.out.c_str());
+    REQUIRE_FALSE(json.HasParseError());
+    const auto &plugins = json["plugins"].GetArray();
+    REQUIRE(plugins.Size() >= 3);
+    CHECK(std::string(plugins[0]["id"].GetString()) == "ai.moltbot.fixture.cppecho");
+    CHECK(std::string(plugins[0]["version"].GetString()) == "2.1.0");
+    CHECK(std::string(plugins[0]["abi"].GetString()) == "1.0");
+    CHECK(std::string(plugins[0]["path"].GetString()) == fixturePlugin("cppecho").string());
+    CHECK(std::string(plugins[1]["prefixes"][0].GetString()) == "echo");
+    CHECK(std::string(plugins[1]["capabilities"][1].GetString()) == "list_models");
+    const auto &shadowed = json["shadowed"].GetArray();
+    REQUIRE(shadowed.Size() == 1);
+    CHECK(std::string(shadowed[0]["prefix"].GetString()) == "echo");
+    CHECK(std::string(shadowed[0]["path"].GetString()) == fixturePlugin("shadow").string());
+    CHECK(std::string(shadowed[0]["winner_path"].GetString()) == fixturePlugin("echo").string());
+    const auto &skipped = json["skipped"].GetArray();
+    REQUIRE(skipped.Size() == 1);
+    CHECK(std::string(skipped[0]["path"].GetString()) == bogus.string());
+    CHECK(contains(skipped[0]["reason"].GetString(), "cannot load it: invalid ELF header"));
+    const auto &folders = json["unreadable_folders"].GetArray();
+    REQUIRE(folders.Size() == 1);
+    CHECK(std::string(folders[0]["reason"].GetString()) == "it does not exist");
+}
+
+TEST_CASE("plugins list takes no arguments") {
+    TempDir home;
+    RunResult result = runMoltbot({"plugins", "list", "extra"}, home, "");
+    CHECK(result.exitCode == 1);
+    CHECK(contains(result.err, "'moltbot plugins list' takes no arguments, got 'extra'"));
+}
+
+TEST_CASE("plugins path prints the folders in search order and whether each exists") {
+    TempDir home;
+    fs::create_directories(home.path() / "state" / "plugins");
+    fs::path file = home.write("file", "x");
+    RunResult result = runMoltbot({"plugins", "path"}, home,
+                               fixtureDir("echo").string() + "::" + (home.path() / "nowhere").string() + ":" +
+                                   file.string() + ":" + fixtureDir("echo").string());
+    CHECK(result.exitCode == 0);
+    std::istringstream lines(result.out);
+    std::vector<std::string> rows;
+    for (std::string line; std::getline(lines, line);) rows.push_back(line);
+    REQUIRE(rows.size() >= 5);
+    CHECK(rows[0].rfind(fixtureDir("echo").string() + " ", 0) == 0);  // the repeated entry is listed once
+    CHECK(contains(rows[0], "MOLTBOT_PLUGIN_PATH"));
+    CHECK(contains(rows[0], "exists"));
+    CHECK(rows[1].rfind((home.path() / "nowhere").string(), 0) == 0);
+    CHECK(contains(rows[1], "missing"));
+    CHECK(contains(rows[2], "not a folder"));
+    CHECK(rows[3].rfind((home.path() / "state" / "plugins").string(), 0) == 0);
+    CHECK(contains(rows[3], "state dir"));
+    CHECK(contains(rows[3], "exists"));
+    CHECK(contains(rows[4], "moltbot/plugins"));
+    CHECK(contains(rows[4], "install"));
+    // The binary under test lives in the build tree, so the plugins built there come last.
+    for (std::size_t i = 5; i < rows.size(); ++i) {
+        CHECK(rows[i].rfind(buildPath("plugins").string(), 0) == 0);
+        CHECK(contains(rows[i], "build tree"));
+    }
+    // Aligned: the origin column starts at the same place on every row.
+    CHECK(rows[3].find("state dir") == rows[0].find("MOLTBOT_PLUGIN_PATH"));
+}
