@@ -1,5 +1,6 @@
 // `moltbot plugins list` and `moltbot plugins path`: what the loader found, skipped and shadowed, and where it looked.
 #include "host/cli.hpp"
+#include "host/commands/group.hpp"
 
 #include "core/plugin/registry.hpp"
 
@@ -219,6 +220,7 @@ public:
 }  // namespace
 
 void addPluginCommands(CommandList &commands) {
+    commands.push_back(std::make_unique<GroupCommand>("plugins", "show the provider plugins and where they are found"));
     commands.push_back(std::make_unique<PluginsListCommand>());
     commands.push_back(std::make_unique<PluginsPathCommand>());
 }

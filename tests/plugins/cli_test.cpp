@@ -99,6 +99,13 @@ TEST_CASE("plugins list --json is machine-readable") {
     CHECK(std::string(folders[0]["reason"].GetString()) == "it does not exist");
 }
 
+TEST_CASE("plugins alone lists its subcommands") {
+    TempDir home;
+    RunResult result = runMoltbot({"plugins"}, home, "");
+    CHECK(result.exitCode == 1);
+    CHECK(contains(result.err, "'moltbot plugins' needs a subcommand: list, path"));
+}
+
 TEST_CASE("plugins list takes no arguments") {
     TempDir home;
     RunResult result = runMoltbot({"plugins", "list", "extra"}, home, "");
