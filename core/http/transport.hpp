@@ -37,8 +37,8 @@ struct TransportOptions {
 //  - Only http and https; TLS peers are verified. Loopback hosts (localhost, 127.0.0.0/8, ::1) never go through a
 //    proxy; other hosts honour http_proxy/https_proxy/no_proxy as libcurl does.
 //  - Limits: the connect and idle timeouts of TransportOptions, request.timeout_ms for the whole transfer, and the
-//    cancel token and deadline of `control` (see CallControl). Cancellation and timeouts act within milliseconds,
-//    even while the peer is silent.
+//    cancel token, flag and deadline of `control` (see CallControl). Timeouts and a CancelToken act within
+//    milliseconds even while the peer is silent; a polled CallControl::cancelled within 50 ms.
 //
 // Returns MB_OK once a response arrived completely, whatever its status. Otherwise fills `error` (code, the
 // http_status when the head had arrived, and a message naming host:port and the reason) and returns
