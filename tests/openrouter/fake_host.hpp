@@ -44,8 +44,11 @@ public:
 
     const mb_host_api *api() const { return &api_; }
 
-    // Answers for URLs ending in `suffix`, in order; the last one repeats.
-    void route(const std::string &suffix, Canned answer) { routes_[suffix].push_back(std::move(answer)); }
+    // Answers for URLs ending in `suffix`, in order, the last one repeating; replaces earlier answers of the route.
+    void route(const std::string &suffix, std::vector<Canned> answers) {
+        routes_[suffix] = std::deque<Canned>(answers.begin(), answers.end());
+    }
+    void route(const std::string &suffix, Canned answer) { route(suffix, std::vector<Canned>{std::move(answer)}); }
 
     std::map<std::string, std::string> secrets;
     std::vector<Recorded> requests;
