@@ -72,6 +72,10 @@ TEST_CASE("a plugin whose vtable lacks create is skipped") {
     expectFixtureSkipped("novtable", "provider ai.moltbot.fixture.novtable function table lacks create");
 }
 
+TEST_CASE("a plugin claiming a prefix that is not a plain name is skipped") {
+    expectFixtureSkipped("badprefix", "provider prefix 'Bad/Prefix' has characters outside [a-z0-9._-]");
+}
+
 TEST_CASE("a plugin whose init fails is skipped with the plugin's message") {
     expectFixtureSkipped("initfail", "init failed with status -8 (auth): no licence key found");
 }
