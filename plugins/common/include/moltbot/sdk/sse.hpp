@@ -149,7 +149,8 @@ private:
             onComment(line.substr(1));
             return SseStatus::ok;
         }
-        std::size_t colon = line.find(':');
+        // "data:" is nearly every line: recognised without searching for the colon.
+        std::size_t colon = line.size() >= 5 && std::memcmp(line.data(), "data:", 5) == 0 ? 4 : line.find(':');
         std::string_view name = line.substr(0, colon);
         std::string_view value;
         if (colon != std::string_view::npos) {
