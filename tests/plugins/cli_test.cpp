@@ -145,3 +145,29 @@ TEST_CASE("plugins path prints the folders in search order and whether each exis
     // Aligned: the origin column starts at the same place on every row.
     CHECK(rows[3].find("state dir") == rows[0].find("MOLTBOT_PLUGIN_PATH"));
 }
+
+TEST_CASE("an installed binary finds the plugins of its install folder and not those of the build tree") {
+    TempDir home;
+    TempDir prefix;
+    fs::create_directories(prefix.path() / "bin");
+    fs::path binary = prefix.path() / "bin" / "moltbot";
+    fs::copy_file(moltbotBinary(), binary);
+    RunOptions options;
+    options.env["HOME"] = home.path().string();
+    options.env["MOLTBOT_STATE_DIR"] = (home.path() / "state").string();
+    options.env["MOLTBOT_PLUGIN_PATH"] = std::nullopt;
+
+    RunResult paths = run({binary.string(), "plugins", "path"}, options);
+    CHECK(paths.exitCode == 0);
+    CHECK_FALSE(contains(paths.out, "build tree"));
+    std::string installRow = lineWith(paths.out, "install");
+    fs::path install = installRow.substr(0, installRow.find("  "));
+    CHECK(install.string().rfind(prefix.path().string() + "/", 0) == 0);  // <prefix>/<libdir>/moltbot/plugins
+    CHECK(install.filename() == "plugins");
+
+    fs::create_directories(install);
+    fs::create_symlink(fixturePlugin("echo"), install / "echo.so");
+    RunResult list = run({binary.string(), "plugins", "list"}, options);
+    CHECK(list.exitCode == 0);
+    CHECK(contains(lineWith(list.out, "ai.moltbot.fixture.echo"), (install / "echo.so").string()));
+}
