@@ -424,8 +424,8 @@ double sizeInBillions(const std::string &id) {
         if (!std::isdigit(static_cast<unsigned char>(id[i])) || (i > 0 && id[i - 1] != '-')) continue;
         std::size_t end = i;
         while (end < id.size() && (std::isdigit(static_cast<unsigned char>(id[end])) || id[end] == '.')) ++end;
-        bool endsToken = end + 1 == id.size() || id[end + 1] == '-' || id[end + 1] == ':';
-        if (end < id.size() && id[end] == 'b' && endsToken) return std::stod(id.substr(i, end - i));
+        if (end == id.size() || id[end] != 'b') continue;
+        if (end + 1 == id.size() || id[end + 1] == '-' || id[end + 1] == ':') return std::stod(id.substr(i, end - i));
     }
     return 0;
 }

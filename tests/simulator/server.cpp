@@ -387,6 +387,21 @@ std::string requestsJson(const std::vector<RecordedRequest> &requests) {
     });
 }
 
+// {"error":{"message","code","metadata"?},"user_id"?}
+std::string errorBody(const ApiError &error) {
+    return jsonOf([&](JsonWriter &writer) {
+        writer.StartObject();
+        writer.Key("error");
+        writer.StartObject();
+        put(writer, "message", error.message);
+        put(writer, "code", error.status);
+        if (!error.metadata.empty()) putRaw(writer, "metadata", error.metadata);
+        writer.EndObject();
+        if (error.status != 401) put(writer, "user_id", "user_sim");
+        writer.EndObject();
+    });
+}
+
 // Reads a JSON request body; a parse failure is answered with 400 and returns false.
 bool parseBody(HTTPServerResponse &response, const std::string &text, rapidjson::Document &document) {
     if (!document.Parse(text.c_str(), text.size()).HasParseError()) return true;
@@ -549,8 +564,10 @@ private:
             }
             sendJson(response, 200, requestsJson(requests));
         } else if (route == "/requests" && method == "DELETE") {
-            std::lock_guard lock(state_.mutex);
-            state_.requests.clear();
+            {
+                std::lock_guard lock(state_.mutex);
+                state_.requests.clear();
+            }
             sendJson(response, 200, "{\"cleared\":true}");
         } else if (route == "/keys" && method == "POST") {
             if (!parseBody(response, body, document)) return;
@@ -562,22 +579,24 @@ private:
                 sendError(response, {400, "expected {\"advance_ms\": N} with N >= 0", "", {}});
                 return;
             }
-            std::lock_guard lock(state_.mutex);
-            state_.clockOffset += std::chrono::milliseconds(document["advance_ms"].GetInt64());
-            sendJson(response, 200, "{\"offset_ms\":" +
-                                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                           state_.clockOffset)
-                                                           .count()) +
-                                        "}");
+            std::chrono::milliseconds offset;
+            {
+                std::lock_guard lock(state_.mutex);
+                state_.clockOffset += std::chrono::milliseconds(document["advance_ms"].GetInt64());
+                offset = std::chrono::duration_cast<std::chrono::milliseconds>(state_.clockOffset);
+            }
+            sendJson(response, 200, "{\"offset_ms\":" + std::to_string(offset.count()) + "}");
         } else if (route == "/reset" && method == "POST") {
             state_.faults.clear();
             state_.cache.clear();
-            std::lock_guard lock(state_.mutex);
-            state_.requests.clear();
-            state_.generations.clear();
-            state_.freeRequests.clear();
-            state_.clockOffset = {};
-            for (auto &entry : state_.keys) entry.second.usage = 0;
+            {
+                std::lock_guard lock(state_.mutex);
+                state_.requests.clear();
+                state_.generations.clear();
+                state_.freeRequests.clear();
+                state_.clockOffset = {};
+                for (auto &entry : state_.keys) entry.second.usage = 0;
+            }
             sendJson(response, 200, "{\"reset\":true}");
         } else {
             sendError(response, {404, "Not Found", "", {}});
@@ -591,8 +610,9 @@ private:
             sendError(response, {400, "expected {\"key\": \"...\", ...}", "", {}});
             return;
         }
-        std::lock_guard lock(state_.mutex);
-        KeyInfo &info = state_.keys[document["key"].GetString()];
+        std::string key = document["key"].GetString();
+        std::unique_lock lock(state_.mutex);
+        KeyInfo &info = state_.keys[key];
         for (const auto &member : document.GetObject()) {
             std::string name = member.name.GetString();
             const auto &value = member.value;
@@ -604,7 +624,9 @@ private:
             if (name == "is_free_tier" && value.IsBool()) info.freeTier = value.GetBool();
             if (name == "is_management_key" && value.IsBool()) info.management = value.GetBool();
         }
-        sendJson(response, 200, keyJson(document["key"].GetString(), info));
+        std::string json = keyJson(key, info);
+        lock.unlock();
+        sendJson(response, 200, json);
     }
 
     std::uint64_t record(HTTPServerRequest &request, const Poco::URI &uri, const std::string &body) {
@@ -699,19 +721,6 @@ const char *errorType(int status) {
     }
 }
 
-std::string errorBody(const ApiError &error) {
-    return jsonOf([&](JsonWriter &writer) {
-        writer.StartObject();
-        writer.Key("error");
-        writer.StartObject();
-        put(writer, "message", error.message);
-        put(writer, "code", error.status);
-        if (!error.metadata.empty()) putRaw(writer, "metadata", error.metadata);
-        writer.EndObject();
-        if (error.status != 401) put(writer, "user_id", "user_sim");
-        writer.EndObject();
-    });
-}
 
 void sendJson(HTTPServerResponse &response, int status, const std::string &body, const Headers &headers) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));

@@ -115,7 +115,6 @@ struct Simulator::State {
 void sendJson(Poco::Net::HTTPServerResponse &response, int status, const std::string &body,
               const Headers &headers = {});
 void sendError(Poco::Net::HTTPServerResponse &response, const ApiError &error);
-std::string errorBody(const ApiError &error);
 // The default message and metadata.error_type for an error status.
 const char *defaultErrorMessage(int status);
 const char *errorType(int status);
