@@ -3,6 +3,7 @@
 
 namespace moltbot::cli {
 
+void addAgentCommand(CommandList &commands);  // host/commands/agent.cpp
 void addPluginCommands(CommandList &commands);  // host/commands/plugins.cpp
 void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
 void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
@@ -10,6 +11,7 @@ void addModelsStatusCommand(CommandList &commands);  // host/commands/models_sta
 
 CommandList allCommands() {
     CommandList commands;
+    addAgentCommand(commands);
     addPluginCommands(commands);
     addOnboardCommand(commands);
     addConfigCommands(commands);

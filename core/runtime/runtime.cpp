@@ -1,0 +1,116 @@
+#include "core/runtime/runtime.hpp"
+
+#include "core/config/files.hpp"
+#include "core/config/paths.hpp"
+
+#include <rapidjson/document.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace moltbot::runtime {
+
+namespace {
+
+// "openrouter" -> "OPENROUTER_BASE_URL", like config::apiKeyVariable does for keys.
+std::string baseUrlVariable(const std::string &name) {
+    std::string variable = config::apiKeyVariable(name);
+    return variable.substr(0, variable.size() - std::string("API_KEY").size()) + "BASE_URL";
+}
+
+}  // namespace
+
+Services::Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options,
+                   std::ostream &log)
+    : config_(config), cancel_(cancel), transport_(options.transport), logger_(log, options.logLevel) {}
+
+void Services::log(std::string_view plugin, int32_t level, std::string_view message) { logger_.log(plugin, level, message); }
+
+std::optional<std::string> Services::configGet(std::string_view, std::string_view path) { return config_.getJson(path); }
+
+std::optional<std::string> Services::secretGet(std::string_view, std::string_view name) {
+    config::ApiKey key = config_.resolveApiKey(name);
+    if (key.key.empty()) return std::nullopt;
+    return key.key;
+}
+
+int32_t Services::httpRequest(std::string_view, mb_call *call, const mb_http_request &request, mb_error &error) {
+    // The process-wide token aborts the transfer the moment Ctrl-C (or the --timeout watchdog) fires; the call's own
+    // cancellation (emit returned non-zero, or the call ended) is polled.
+    http::CallControl control;
+    control.cancel = &cancel_;
+    control.cancelled = [call] { return plugin::callCancelled(call); };
+    return transport_.request(request, &error, &control);
+}
+
+const void *Services::getService(std::string_view, std::string_view) { return nullptr; }
+
+std::string instanceConfigJson(const config::Config &config, const std::string &name) {
+    rapidjson::Document instance(rapidjson::kObjectType);
+    auto &allocator = instance.GetAllocator();
+    instance.AddMember("name", rapidjson::Value(name.c_str(), allocator), allocator);
+    rapidjson::Value settings(rapidjson::kObjectType);
+    if (const rapidjson::Value *configured = config.providerSettings(name); configured && configured->IsObject()) {
+        settings.CopyFrom(*configured, allocator);
+    }
+    if (const char *baseUrl = std::getenv(baseUrlVariable(name).c_str()); baseUrl != nullptr && *baseUrl != '\0') {
+        settings.RemoveMember("baseUrl");
+        settings.AddMember("baseUrl", rapidjson::Value(baseUrl, allocator), allocator);
+    }
+    instance.AddMember("config", settings, allocator);
+    std::string cacheDir = (config::stateDir() / "cache" / name).string();
+    instance.AddMember("cacheDir", rapidjson::Value(cacheDir.c_str(), allocator), allocator);
+    return config::toCompactJson(instance);
+}
+
+Runtime::Runtime(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options,
+                 std::ostream &log)
+    : config_(config),
+      cancel_(cancel),
+      services_(std::make_shared<Services>(config, cancel, options, log)),
+      registry_(plugin::Registry::load(plugin::searchFolders(), services_)) {}
+
+Runtime::~Runtime() = default;
+
+const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
+    std::lock_guard lock(mutex_);
+    if (auto it = instances_.find(prefix); it != instances_.end()) return *it->second;
+    auto provider = registry_.find(prefix);
+    if (!provider) {
+        std::string known;
+        for (const auto &loaded : registry_.plugins()) {
+            for (const auto &each : loaded.providers) {
+                for (const auto &served : each->info.prefixes) known += (known.empty() ? "" : ", ") + served;
+            }
+        }
+        throw std::runtime_error("no plugin serves the prefix '" + prefix + "'" +
+                                 (known.empty() ? " (no plugins were found)" : " (plugins serve: " + known + ")") +
+                                 "; see 'moltbot plugins list'");
+    }
+    plugin::CallResult result;
+    auto created = plugin::ProviderInstance::create(provider, instanceConfigJson(config_, prefix), result);
+    if (!created) {
+        throw std::runtime_error("the " + provider->info.name + " plugin (" + provider->path.string() +
+                                 ") could not start: " + result.message);
+    }
+    return *(instances_[prefix] = std::move(created));
+}
+
+pipeline::AttemptResult Runtime::attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
+                                         const pipeline::EventSink &sink) {
+    const plugin::ProviderInstance *target = nullptr;
+    try {
+        target = &instance(entry.ref.prefix);
+    } catch (const std::runtime_error &error) {
+        return {MB_ERR_NOT_FOUND, 0, -1, error.what()};
+    }
+    auto cancelled = [this] { return cancel_.cancelled(); };
+    bool canStream = (target->provider().info.capabilities & MB_CAP_STREAM) != 0 && target->provider().vtable.stream;
+    bool useStream = canStream && (stream || target->provider().vtable.complete == nullptr);
+    plugin::CallResult result = useStream ? target->stream(requestJson, entry.optionsJson, sink, cancelled)
+                                          : target->complete(requestJson, entry.optionsJson, sink, cancelled);
+    return {result.status, result.httpStatus, result.retryAfterMs, result.message};
+}
+
+}  // namespace moltbot::runtime

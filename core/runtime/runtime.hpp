@@ -1,0 +1,76 @@
+// The live host of one moltbot invocation: the configuration, the loaded plugins, the HTTP transport and the
+// cancellation of the process, wired together behind the services plugins see (mb_host_api) and the model backend
+// the request pipeline calls.
+#pragma once
+
+#include "core/config/config.hpp"
+#include "core/http/cancel.hpp"
+#include "core/http/transport.hpp"
+#include "core/pipeline/runner.hpp"
+#include "core/plugin/host_services.hpp"
+#include "core/plugin/provider_instance.hpp"
+#include "core/plugin/registry.hpp"
+
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace moltbot::runtime {
+
+struct RuntimeOptions {
+    http::TransportOptions transport;
+    // Plugin log messages below this MB_LOG_* level are dropped (--verbose lowers it to info).
+    int32_t logLevel = MB_LOG_WARNING;
+};
+
+// HostServices over the real configuration and transport. Thread-safe.
+class Services : public plugin::HostServices {
+public:
+    Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options, std::ostream &log);
+
+    void log(std::string_view plugin, int32_t level, std::string_view message) override;
+    std::optional<std::string> configGet(std::string_view plugin, std::string_view path) override;
+    std::optional<std::string> secretGet(std::string_view plugin, std::string_view name) override;
+    int32_t httpRequest(std::string_view plugin, mb_call *call, const mb_http_request &request,
+                        mb_error &error) override;
+    const void *getService(std::string_view plugin, std::string_view id) override;
+
+private:
+    const config::Config &config_;
+    const http::CancelToken &cancel_;
+    http::Transport transport_;
+    plugin::DefaultHostServices logger_;
+};
+
+// The instance config a plugin's create() receives for a prefix (docs/abi.md): {"name", "config", "cacheDir"}.
+// "config" is models.providers.<name> with "baseUrl" replaced by $<NAME>_BASE_URL when that is set.
+std::string instanceConfigJson(const config::Config &config, const std::string &name);
+
+// Plugins, instances per prefix, and the pipeline's view of them.
+class Runtime : public pipeline::ModelBackend {
+public:
+    Runtime(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options, std::ostream &log);
+    ~Runtime() override;
+
+    const plugin::Registry &registry() const { return registry_; }
+    Services &services() { return *services_; }
+
+    // The instance serving `prefix`, created on first use. Throws std::runtime_error with a message for the user
+    // when no plugin serves it or its create() failed.
+    const plugin::ProviderInstance &instance(const std::string &prefix);
+
+    pipeline::AttemptResult attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
+                                    const pipeline::EventSink &sink) override;
+
+private:
+    const config::Config &config_;
+    const http::CancelToken &cancel_;
+    std::shared_ptr<Services> services_;
+    plugin::Registry registry_;
+    std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<plugin::ProviderInstance>> instances_;
+};
+
+}  // namespace moltbot::runtime

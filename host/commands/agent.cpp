@@ -1,0 +1,422 @@
+// `moltbot agent`: send a message to the configured model chain and stream the answer (docs/cli.md, docs/pipeline.md).
+#include "host/cli.hpp"
+#include "host/commands/config_support.hpp"
+
+#include "core/config/files.hpp"
+#include "core/config/paths.hpp"
+#include "core/http/cancel.hpp"
+#include "core/pipeline/runner.hpp"
+#include "core/runtime/runtime.hpp"
+
+#include <Poco/Util/Option.h>
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace moltbot::cli {
+
+namespace {
+
+using pipeline::ChainEntry;
+using pipeline::Outcome;
+
+// The token SIGINT cancels. The handler only touches async-signal-safe state.
+http::CancelToken *gInterruptToken = nullptr;
+volatile sig_atomic_t gInterrupts = 0;
+
+void onInterrupt(int) {
+    gInterrupts = gInterrupts + 1;
+    if (gInterrupts > 1) _exit(kCancelled);  // a second Ctrl-C leaves at once
+    if (gInterruptToken != nullptr) gInterruptToken->cancel();
+}
+
+// Installs the SIGINT handler for the lifetime of the object.
+class InterruptGuard {
+public:
+    explicit InterruptGuard(http::CancelToken &token) {
+        gInterruptToken = &token;
+        gInterrupts = 0;
+        struct sigaction action {};
+        action.sa_handler = onInterrupt;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &previous_);
+    }
+    ~InterruptGuard() {
+        sigaction(SIGINT, &previous_, nullptr);
+        gInterruptToken = nullptr;
+    }
+    InterruptGuard(const InterruptGuard &) = delete;
+    InterruptGuard &operator=(const InterruptGuard &) = delete;
+
+private:
+    struct sigaction previous_ {};
+};
+
+int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+double seconds(const Invocation &invocation, const std::string &name, double fallback) {
+    if (!invocation.has(name)) return fallback;
+    std::string text = invocation.value(name);
+    try {
+        std::size_t used = 0;
+        double value = std::stod(text, &used);
+        if (used == text.size() && value >= 0) return value;
+    } catch (const std::exception &) {
+    }
+    throw UsageError{"--" + name + " takes a number of seconds, not '" + text + "'"};
+}
+
+std::chrono::milliseconds millis(double secondsValue) {
+    return std::chrono::milliseconds(static_cast<long long>(secondsValue * 1000));
+}
+
+// A model name as the user wrote it: an alias (case-insensitive) or a ref.
+pipeline::ModelRef resolveModel(const config::Config &config, const std::string &name, const std::string &where) {
+    std::string text = name;
+    if (auto aliased = config.resolveAlias(name)) text = *aliased;
+    std::string why;
+    auto ref = pipeline::parseModelRef(text, &why);
+    if (!ref) throw UsageError{"invalid model '" + name + "' in " + where + ": " + why + ", or a configured alias"};
+    return *ref;
+}
+
+std::vector<ChainEntry> buildChain(const config::Config &config, const Invocation &invocation) {
+    std::vector<std::pair<std::string, std::string>> names;  // (name, where it came from)
+    if (invocation.has("model")) {
+        names.emplace_back(invocation.value("model"), "--model");
+    } else if (std::string primary = config.primaryModel(); !primary.empty()) {
+        names.emplace_back(primary, "agents.defaults.model.primary");
+    } else {
+        throw UsageError{"no model to ask: pass --model <provider>/<model> or set agents.defaults.model.primary "
+                         "(moltbot config set agents.defaults.model.primary openrouter/auto)"};
+    }
+    if (!invocation.has("no-fallbacks")) {
+        for (const auto &fallback : config.fallbacks()) names.emplace_back(fallback, "agents.defaults.model.fallbacks");
+    }
+    std::vector<ChainEntry> chain;
+    for (const auto &[name, where] : names) {
+        pipeline::ModelRef ref = resolveModel(config, name, where);
+        bool seen = false;
+        for (const auto &entry : chain) seen = seen || entry.ref.full() == ref.full();
+        if (!seen) chain.push_back({ref, config.modelOptionsJson(ref.full())});
+    }
+    return chain;
+}
+
+std::string readAll(std::istream &in) { return std::string(std::istreambuf_iterator<char>(in), {}); }
+
+void writeOut(std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+// "1,234 in (1,024 cached) · 56 out · $0.001234 · openrouter/x/y via Anthropic"
+std::string usageLine(const Outcome &outcome) {
+    std::ostringstream line;
+    line << "[" << outcome.ref;
+    if (!outcome.provider.empty()) line << " via " << outcome.provider;
+    if (outcome.usage.known) {
+        line << " · " << outcome.usage.promptTokens << " tokens in";
+        if (outcome.usage.cachedTokens > 0 || outcome.usage.cacheWriteTokens > 0) {
+            line << " (" << outcome.usage.cachedTokens << " cached, " << outcome.usage.cacheWriteTokens << " written)";
+        }
+        line << ", " << outcome.usage.completionTokens << " out";
+        if (outcome.usage.cost >= 0) {
+            char cost[32];
+            std::snprintf(cost, sizeof cost, "%.6f", outcome.usage.cost);
+            line << " · $" << cost;
+        }
+    }
+    line << "]";
+    return line.str();
+}
+
+std::string outcomeJson(const Outcome &outcome) {
+    rapidjson::Document document(rapidjson::kObjectType);
+    auto &allocator = document.GetAllocator();
+    auto add = [&](const char *name, rapidjson::Value value) {
+        document.AddMember(rapidjson::StringRef(name), value, allocator);
+    };
+    add("status", jsonString(outcome.status == MB_OK ? "ok" : pipeline::statusName(outcome.status), allocator));
+    add("text", jsonString(outcome.text, allocator));
+    add("model", jsonString(outcome.ref, allocator));
+    add("upstream_model", jsonString(outcome.upstreamModel, allocator));
+    add("provider", jsonString(outcome.provider, allocator));
+    add("finish_reason", jsonString(outcome.finishReason, allocator));
+    if (outcome.usage.known) {
+        rapidjson::Value usage(rapidjson::kObjectType);
+        usage.AddMember("prompt_tokens", outcome.usage.promptTokens, allocator);
+        usage.AddMember("completion_tokens", outcome.usage.completionTokens, allocator);
+        usage.AddMember("cached_tokens", outcome.usage.cachedTokens, allocator);
+        usage.AddMember("cache_write_tokens", outcome.usage.cacheWriteTokens, allocator);
+        if (outcome.usage.cost >= 0) {
+            usage.AddMember("cost", outcome.usage.cost, allocator);
+        } else {
+            usage.AddMember("cost", rapidjson::Value(), allocator);
+        }
+        add("usage", std::move(usage));
+    } else {
+        add("usage", rapidjson::Value());
+    }
+    rapidjson::Value attempts(rapidjson::kArrayType);
+    for (const auto &record : outcome.attempts) {
+        rapidjson::Value item(rapidjson::kObjectType);
+        item.AddMember("model", jsonString(record.ref, allocator), allocator);
+        item.AddMember("attempt", record.attempt, allocator);
+        item.AddMember("outcome", jsonString(record.outcome, allocator), allocator);
+        item.AddMember("http_status", record.httpStatus, allocator);
+        item.AddMember("message", jsonString(record.message, allocator), allocator);
+        item.AddMember("duration_ms", record.durationMs, allocator);
+        attempts.PushBack(item, allocator);
+    }
+    add("attempts", std::move(attempts));
+    if (outcome.status != MB_OK) add("error", jsonString(outcome.error, allocator));
+    rapidjson::StringBuffer buffer;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+    writer.SetIndent(' ', 2);
+    document.Accept(writer);
+    return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+class Conversation {
+public:
+    explicit Conversation(const std::string &system) {
+        if (!system.empty()) add("system", system);
+    }
+    void add(const char *role, const std::string &content) {
+        rapidjson::Value message(rapidjson::kObjectType);
+        message.AddMember("role", rapidjson::StringRef(role), messages_.GetAllocator());
+        message.AddMember("content", jsonString(content, messages_.GetAllocator()), messages_.GetAllocator());
+        messages_.PushBack(message, messages_.GetAllocator());
+    }
+    void dropLast() { messages_.PopBack(); }
+    std::string json() const {
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+        messages_.Accept(writer);
+        return std::string(buffer.GetString(), buffer.GetSize());
+    }
+
+private:
+    rapidjson::Document messages_{rapidjson::kArrayType};
+};
+
+class CooldownFile {
+public:
+    CooldownFile() : path_(config::stateDir() / "cooldowns.json") {
+        try {
+            if (auto text = config::readFileIfExists(path_)) table_ = pipeline::Cooldowns::parse(*text);
+        } catch (const std::exception &) {
+            // An unreadable cooldown table only costs a retry; it never stops a request.
+        }
+        saved_ = table_.serialize();
+    }
+    pipeline::Cooldowns &table() { return table_; }
+    void save(std::ostream &err) {
+        table_.prune(nowMs());
+        std::string text = table_.serialize();
+        if (text == saved_) return;
+        try {
+            config::ensurePrivateFolder(path_.parent_path());
+            config::writeFileAtomic(path_, text, config::WriteOptions{false});
+            saved_ = text;
+        } catch (const std::exception &error) {
+            err << "moltbot: warning: could not save model cooldowns: " << error.what() << "\n";
+        }
+    }
+
+private:
+    std::filesystem::path path_;
+    pipeline::Cooldowns table_;
+    std::string saved_;
+};
+
+// Cancels the run when --timeout expires, through the same token as Ctrl-C, so that transfers and plugins stop
+// the same way.
+class Watchdog {
+public:
+    Watchdog(http::CancelToken &cancel, std::chrono::milliseconds timeout) {
+        if (timeout == std::chrono::milliseconds::max()) return;
+        thread_ = std::thread([this, &cancel, timeout] {
+            std::unique_lock lock(mutex_);
+            if (!wake_.wait_for(lock, timeout, [this] { return done_; })) {
+                fired_ = true;
+                cancel.cancel();
+            }
+        });
+    }
+    ~Watchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    Watchdog(const Watchdog &) = delete;
+    Watchdog &operator=(const Watchdog &) = delete;
+    bool fired() {
+        std::lock_guard lock(mutex_);
+        return fired_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    bool fired_ = false;
+    std::thread thread_;
+};
+
+class AgentCommand : public Command {
+public:
+    std::string name() const override { return "agent"; }
+    std::string summary() const override { return "send a message to the configured model and stream the answer"; }
+    std::string details() const override {
+        return "The model is --model, else agents.defaults.model.primary; agents.defaults.model.fallbacks follow in "
+               "order (docs/pipeline.md). Without --message, a pipe is read as the message and a terminal starts a "
+               "chat that keeps the conversation until EOF or /exit.\n"
+               "Exit codes: 0 answered, 1 usage or configuration error, 2 the request failed on every model, "
+               "130 cancelled (Ctrl-C).";
+    }
+    void defineOptions(Poco::Util::OptionSet &options) const override {
+        using Poco::Util::Option;
+        options.addOption(Option("message", "m", "the message to send ('-' reads standard input)").argument("TEXT"));
+        options.addOption(Option("model", "", "model ref or alias to ask instead of the default").argument("REF"));
+        options.addOption(Option("system", "", "a system prompt placed before the conversation").argument("TEXT"));
+        options.addOption(Option("no-stream", "", "wait for the whole answer instead of streaming it"));
+        options.addOption(Option("no-fallbacks", "", "ask only the first model, not the configured fallbacks"));
+        options.addOption(Option("json", "", "print one JSON object: text, model, provider, usage, attempts"));
+        options.addOption(Option("verbose", "v", "show attempts, retries and timings on standard error"));
+        options.addOption(Option("timeout", "", "give up on the whole request after this long").argument("SECONDS"));
+        options.addOption(
+            Option("connect-timeout", "", "time to connect to a provider (default 10)").argument("SECONDS"));
+        options.addOption(
+            Option("idle-timeout", "", "longest silence of a provider mid-answer (default 120)").argument("SECONDS"));
+    }
+
+    int run(const Invocation &invocation, Streams streams) const override {
+        if (!invocation.positionals.empty()) {
+            throw UsageError{"unexpected argument '" + invocation.positionals.front() +
+                             "'; pass the message with --message (-m)"};
+        }
+        config::Config config = loadConfig(true);
+        config.applyEnvBlock();
+        std::vector<ChainEntry> chain = buildChain(config, invocation);
+
+        runtime::RuntimeOptions options;
+        options.transport.connectTimeout = millis(seconds(invocation, "connect-timeout", 10));
+        options.transport.idleTimeout = millis(seconds(invocation, "idle-timeout", 120));
+        bool verbose = invocation.has("verbose");
+        if (verbose) options.logLevel = MB_LOG_INFO;
+        double timeout = seconds(invocation, "timeout", 0);
+
+        http::CancelToken cancel;
+        InterruptGuard interrupts(cancel);
+        runtime::Runtime host(config, cancel, options, streams.err);
+        for (const auto &warning : host.registry().warnings()) streams.err << warning << "\n";
+        Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
+
+        CooldownFile cooldowns;
+        pipeline::Clock clock{
+            nowMs,
+            [&cancel](pipeline::Millis delay) {
+                pollfd wake{cancel.fd(), POLLIN, 0};
+                poll(&wake, 1, static_cast<int>(delay.count()));
+                return !cancel.cancelled();
+            },
+            [&cancel] { return cancel.cancelled(); }};
+        pipeline::Runner runner(host, cooldowns.table(), pipeline::RetryPolicy{}, clock);
+
+        bool json = invocation.has("json");
+        bool stream = !invocation.has("no-stream");
+        pipeline::Output output;
+        if (!json) output.text = writeOut;
+        output.notice = [&streams](std::string_view message) { streams.err << "moltbot: " << message << "\n"; };
+        if (verbose) output.verbose = [&streams](std::string_view line) { streams.err << "moltbot: " << line << "\n"; };
+
+        Conversation conversation(invocation.value("system"));
+        auto ask = [&](const std::string &message) {
+            conversation.add("user", message);
+            auto started = std::chrono::steady_clock::now();
+            Outcome outcome = runner.run(chain, conversation.json(), stream, output);
+            cooldowns.save(streams.err);
+            if (outcome.status == MB_ERR_CANCELLED && watchdog.fired()) {
+                outcome.status = MB_ERR_TIMEOUT;
+                outcome.error = "the request took longer than --timeout " + invocation.value("timeout") + " s";
+            }
+            if (outcome.status == MB_OK) {
+                conversation.add("assistant", outcome.text);
+            } else {
+                conversation.dropLast();
+            }
+            if (json) {
+                streams.out << outcomeJson(outcome) << std::flush;
+            } else {
+                if (!outcome.text.empty() && outcome.text.back() != '\n') writeOut("\n");
+                if (outcome.status == MB_OK) {
+                    streams.err << usageLine(outcome) << "\n";
+                } else {
+                    streams.err << "moltbot: " << (outcome.status == MB_ERR_CANCELLED ? "cancelled" : outcome.error)
+                                << "\n";
+                }
+            }
+            if (verbose) {
+                auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+                streams.err << "moltbot: total " << elapsed.count() << " ms\n";
+            }
+            return outcome.status;
+        };
+        auto exitCode = [](int32_t status) {
+            if (status == MB_OK) return static_cast<int>(kOk);
+            if (status == MB_ERR_CANCELLED) return static_cast<int>(kCancelled);
+            return static_cast<int>(kAllFailed);
+        };
+
+        std::string message = invocation.value("message");
+        bool fromStdin = invocation.has("message") ? message == "-" : !isatty(STDIN_FILENO);
+        if (invocation.has("message") || fromStdin) {
+            if (fromStdin) message = readAll(std::cin);
+            if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
+                throw UsageError{fromStdin ? "standard input held no message" : "the message is empty"};
+            }
+            return exitCode(ask(message));
+        }
+        // A terminal and no message: a chat that keeps the conversation.
+        streams.err << "Chatting with " << chain.front().ref.full() << ". Type /exit or press Ctrl-D to leave.\n";
+        int32_t last = MB_OK;
+        for (;;) {
+            streams.err << "you> " << std::flush;
+            std::string line;
+            if (!std::getline(std::cin, line) || line == "/exit") break;
+            if (line.find_first_not_of(" \t") == std::string::npos) continue;
+            last = ask(line);
+            if (last == MB_ERR_CANCELLED) return kCancelled;
+            gInterrupts = 0;
+        }
+        return exitCode(last);
+    }
+};
+
+}  // namespace
+
+void addAgentCommand(CommandList &commands) { commands.push_back(std::make_unique<AgentCommand>()); }
+
+}  // namespace moltbot::cli
