@@ -41,14 +41,6 @@ ProviderPreferences parsePreferences(const rapidjson::Document &body) {
     return preferences;
 }
 
-std::string newGenerationId(std::int64_t epochSeconds) {
-    static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    std::string id = "gen-" + std::to_string(epochSeconds) + "-";
-    for (int i = 0; i < 20; ++i) id += kAlphabet[random() % (sizeof kAlphabet - 1)];
-    return id;
-}
-
 std::string stringMember(const rapidjson::Value &object, const char *name) {
     return object.HasMember(name) && object[name].IsString() ? object[name].GetString() : "";
 }
@@ -150,37 +142,105 @@ std::optional<ApiError> takeFreeRequest(Simulator::State &state, const std::stri
     return error;
 }
 
+struct ToolCall {
+    std::string id;
+    std::string name;
+    std::string arguments;  // JSON text
+};
+
 struct Answer {
-    std::vector<std::string> pieces;  // the streamed content chunks; together the whole text
+    // The streamed pieces: text chunks, or for a tool call its arguments in fragments (the first one empty, sent
+    // with the call's id and name). Together the whole text or arguments.
+    std::vector<std::string> pieces;
+    std::optional<ToolCall> toolCall;
     int completionTokens = 0;
     std::string finishReason;
     std::string nativeFinishReason;
 };
 
-// "[claude-sonnet-4.5 via Anthropic] You said: hi", cut at the completion limit and split at word boundaries into
-// up to 8 pieces.
-Answer composeAnswer(const Model &model, const Endpoint &endpoint, const std::string &lastUserText,
-                     std::optional<int> limit) {
-    std::string echo = lastUserText.size() > kEchoLimit ? lastUserText.substr(0, kEchoLimit) + "..." : lastUserText;
-    std::string text = "[" + model.shortName() + " via " + endpoint.provider->name + "] " +
-                       (lastUserText.empty() ? std::string("Hello from the OpenRouter simulator.") : "You said: " + echo);
-    bool truncated = limit && estimateTokens(text.size()) > *limit;
-    if (truncated) {
-        std::size_t cut = static_cast<std::size_t>(*limit) * 4;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
-        text.resize(cut);
-    }
-    Answer answer;
-    answer.completionTokens = truncated ? *limit : estimateTokens(text.size());
-    std::string author = model.author();
-    if (truncated) {
-        answer.finishReason = "length";
-        answer.nativeFinishReason = author == "anthropic" ? "max_tokens" : author == "google" ? "MAX_TOKENS" : "length";
-    } else {
-        answer.finishReason = "stop";
-        answer.nativeFinishReason = author == "anthropic" ? "end_turn" : author == "google" ? "STOP" : "stop";
-    }
+std::string randomAlphanumerics(std::size_t count) {
+    static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    std::string text;
+    for (std::size_t i = 0; i < count; ++i) text += kAlphabet[random() % (sizeof kAlphabet - 1)];
+    return text;
+}
 
+// Arguments that fit a JSON schema's top-level properties: strings get `text` (or their first enum value),
+// numbers 1, booleans true, arrays [], objects {}.
+std::string argumentsFor(const rapidjson::Value &function, const std::string &text) {
+    return jsonOf([&](JsonWriter &writer) {
+        writer.StartObject();
+        const rapidjson::Value *properties = nullptr;
+        if (function.HasMember("parameters") && function["parameters"].IsObject() &&
+            function["parameters"].HasMember("properties") && function["parameters"]["properties"].IsObject())
+            properties = &function["parameters"]["properties"];
+        if (!properties) {
+            writer.EndObject();
+            return;
+        }
+        for (const auto &property : properties->GetObject()) {
+            writer.Key(property.name.GetString());
+            std::string type = property.value.IsObject() ? stringMember(property.value, "type") : "";
+            if (property.value.IsObject() && property.value.HasMember("enum") && property.value["enum"].IsArray() &&
+                !property.value["enum"].Empty()) {
+                property.value["enum"][0].Accept(writer);
+            } else if (type == "string") {
+                writer.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+            } else if (type == "integer" || type == "number") {
+                writer.Int(1);
+            } else if (type == "boolean") {
+                writer.Bool(true);
+            } else if (type == "array") {
+                writer.StartArray();
+                writer.EndArray();
+            } else if (type == "object") {
+                writer.StartObject();
+                writer.EndObject();
+            } else {
+                writer.Null();
+            }
+        }
+        writer.EndObject();
+    });
+}
+
+// The simulator calls a tool when the request has function tools and tool_choice allows it, unless the last
+// message is a tool result: the one tool_choice names, else the first tool the last user message mentions by name,
+// else (tool_choice "required") the first tool.
+std::optional<ToolCall> chooseToolCall(const rapidjson::Document &body, const PromptInfo &prompt, const Model &model) {
+    if (!body.HasMember("tools") || !body["tools"].IsArray() || prompt.lastRole == "tool") return std::nullopt;
+    std::vector<const rapidjson::Value *> functions;
+    for (const auto &tool : body["tools"].GetArray()) {
+        if (tool.IsObject() && tool.HasMember("function") && tool["function"].IsObject() &&
+            !stringMember(tool["function"], "name").empty())
+            functions.push_back(&tool["function"]);
+    }
+    if (functions.empty()) return std::nullopt;
+    std::string choice = body.HasMember("tool_choice") && body["tool_choice"].IsString() ? body["tool_choice"].GetString()
+                                                                                          : "auto";
+    std::string forced;
+    if (body.HasMember("tool_choice") && body["tool_choice"].IsObject() && body["tool_choice"].HasMember("function") &&
+        body["tool_choice"]["function"].IsObject())
+        forced = stringMember(body["tool_choice"]["function"], "name");
+    if (choice == "none" && forced.empty()) return std::nullopt;
+
+    const rapidjson::Value *chosen = nullptr;
+    for (const rapidjson::Value *function : functions) {
+        std::string name = stringMember(*function, "name");
+        bool wanted = forced.empty() ? prompt.lastUserText.find(name) != std::string::npos : name == forced;
+        if (wanted && !chosen) chosen = function;
+    }
+    if (!chosen && choice == "required") chosen = functions.front();
+    if (!chosen) return std::nullopt;
+    std::string text = prompt.lastUserText.substr(0, 50);
+    bool anthropic = model.author() == "anthropic";
+    return ToolCall{anthropic ? "toolu_sim_" + randomAlphanumerics(20) : "call_" + randomAlphanumerics(24),
+                    stringMember(*chosen, "name"), argumentsFor(*chosen, text)};
+}
+
+// Splits text at spaces into up to 8 pieces (3 or more when it has 3+ words); the pieces add up to the text.
+std::vector<std::string> splitPieces(const std::string &text) {
     std::vector<std::string> words;
     for (std::size_t start = 0; start < text.size();) {
         std::size_t end = text.find(' ', start);
@@ -189,11 +249,53 @@ Answer composeAnswer(const Model &model, const Endpoint &endpoint, const std::st
         start = end;
     }
     std::size_t count = std::min<std::size_t>(words.size(), std::clamp<std::size_t>(words.size() / 2, 3, 8));
+    std::vector<std::string> pieces;
     for (std::size_t i = 0; i < count; ++i) {
         std::string piece;
         for (std::size_t w = i * words.size() / count; w < (i + 1) * words.size() / count; ++w) piece += words[w];
-        answer.pieces.push_back(piece);
+        pieces.push_back(piece);
     }
+    return pieces;
+}
+
+// A tool call, or the text "[claude-sonnet-4.5 via Anthropic] You said: hi" ("The tool returned: ..." after a tool
+// result), cut at the completion limit.
+Answer composeAnswer(const Model &model, const Endpoint &endpoint, const PromptInfo &prompt,
+                     std::optional<int> limit, std::optional<ToolCall> toolCall) {
+    Answer answer;
+    std::string author = model.author();
+    if (toolCall) {
+        answer.completionTokens = estimateTokens(toolCall->name.size() + toolCall->arguments.size());
+        answer.finishReason = "tool_calls";
+        answer.nativeFinishReason = author == "anthropic" ? "tool_use" : author == "google" ? "STOP" : "tool_calls";
+        const std::string &arguments = toolCall->arguments;
+        answer.pieces = {"", arguments.substr(0, arguments.size() / 2), arguments.substr(arguments.size() / 2)};
+        answer.toolCall = std::move(toolCall);
+        return answer;
+    }
+
+    bool afterTool = prompt.lastRole == "tool";
+    const std::string &quoted = afterTool ? prompt.lastText : prompt.lastUserText;
+    std::string echo = quoted.size() > kEchoLimit ? quoted.substr(0, kEchoLimit) + "..." : quoted;
+    std::string text = "[" + model.shortName() + " via " + endpoint.provider->name + "] " +
+                       (afterTool              ? "The tool returned: " + echo
+                        : quoted.empty() ? std::string("Hello from the OpenRouter simulator.")
+                                               : "You said: " + echo);
+    bool truncated = limit && estimateTokens(text.size()) > *limit;
+    if (truncated) {
+        std::size_t cut = static_cast<std::size_t>(*limit) * 4;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+        text.resize(cut);
+    }
+    answer.completionTokens = truncated ? *limit : estimateTokens(text.size());
+    if (truncated) {
+        answer.finishReason = "length";
+        answer.nativeFinishReason = author == "anthropic" ? "max_tokens" : author == "google" ? "MAX_TOKENS" : "length";
+    } else {
+        answer.finishReason = "stop";
+        answer.nativeFinishReason = author == "anthropic" ? "end_turn" : author == "google" ? "STOP" : "stop";
+    }
+    answer.pieces = splitPieces(text);
     return answer;
 }
 
@@ -227,9 +329,30 @@ void writeErrorObject(JsonWriter &writer, const Fault &fault, bool withType) {
     writer.EndObject();
 }
 
-// A stream chunk: content (a piece), the finish chunk (finishReason set), or an error chunk (error set).
-std::string chunkJson(const Served &served, const std::string &content, const char *finishReason,
-                      const char *nativeFinishReason, const Fault *error = nullptr) {
+// tool_calls:[{index, id, type, function:{name, arguments}}]; fragments after the first only carry arguments.
+void writeToolCalls(JsonWriter &writer, const ToolCall &call, const std::string &arguments, bool first) {
+    writer.Key("tool_calls");
+    writer.StartArray();
+    writer.StartObject();
+    put(writer, "index", 0);
+    if (first) {
+        put(writer, "id", call.id);
+        put(writer, "type", "function");
+    }
+    writer.Key("function");
+    writer.StartObject();
+    if (first) put(writer, "name", call.name);
+    put(writer, "arguments", arguments);
+    writer.EndObject();
+    writer.EndObject();
+    writer.EndArray();
+}
+
+// A stream chunk: a content piece, a tool-call fragment (`call` set), the finish chunk (finishReason set), or an
+// error chunk (error set).
+std::string chunkJson(const Served &served, const std::string &piece, const char *finishReason,
+                      const char *nativeFinishReason, const Fault *error = nullptr, const ToolCall *call = nullptr,
+                      bool firstFragment = false) {
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
     writer.StartObject();
@@ -242,7 +365,12 @@ std::string chunkJson(const Served &served, const std::string &content, const ch
     writer.Key("delta");
     writer.StartObject();
     put(writer, "role", "assistant");
-    put(writer, "content", content);
+    if (call) {
+        putNull(writer, "content");
+        writeToolCalls(writer, *call, piece, firstFragment);
+    } else {
+        put(writer, "content", piece);
+    }
     writer.EndObject();
     finishReason ? put(writer, "finish_reason", finishReason) : putNull(writer, "finish_reason");
     nativeFinishReason ? put(writer, "native_finish_reason", nativeFinishReason) : putNull(writer, "native_finish_reason");
@@ -287,7 +415,12 @@ std::string completionJson(const Served &served, const Answer &answer, const Usa
     writer.Key("message");
     writer.StartObject();
     put(writer, "role", "assistant");
-    put(writer, "content", content);
+    if (answer.toolCall && !error) {
+        putNull(writer, "content");
+        writeToolCalls(writer, *answer.toolCall, answer.toolCall->arguments, true);
+    } else {
+        put(writer, "content", answer.toolCall ? std::string() : content);
+    }
     putNull(writer, "refusal");
     putNull(writer, "reasoning");
     writer.EndObject();
@@ -435,7 +568,8 @@ void deliverStream(const Simulator::State &state, HTTPServerRequest &request, HT
             return;
         if (sent == answer.pieces.size()) break;
         if (sent > 0 && !state.sleepFor(state.options.chunkDelayMs)) return;
-        if (!data(chunkJson(served, answer.pieces[sent], nullptr, nullptr))) return;
+        const ToolCall *call = answer.toolCall ? &*answer.toolCall : nullptr;
+        if (!data(chunkJson(served, answer.pieces[sent], nullptr, nullptr, nullptr, call, sent == 0))) return;
     }
     if (!data(chunkJson(served, "", answer.finishReason.c_str(), answer.nativeFinishReason.c_str()))) return;
     if (!data(usageChunkJson(served, usage))) return;
@@ -551,13 +685,14 @@ void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerR
     if (served->author() == "anthropic" && !prompt.breakpoints.empty())
         cache = state.cache.account(key + "\n" + served->id, prompt.breakpoints, state.now(),
                                     state.options.cacheMinTokens);
-    Answer answer = composeAnswer(*served, *endpoint, prompt.lastUserText, completionLimit(body));
+    Answer answer = composeAnswer(*served, *endpoint, prompt, completionLimit(body), chooseToolCall(body, prompt, *served));
     Usage usage = priceUsage(endpoint->pricing, std::max(1, estimateTokens(prompt.chars)), answer.completionTokens,
                              cache);
     bool stream = body.HasMember("stream") && body["stream"].IsBool() && body["stream"].GetBool();
     Delivery delivery(state.faults.takeDelivery(*served, *endpoint), state.options.leadingWhitespace && !stream);
     std::int64_t nowMs = state.epochMs();
-    Served info{newGenerationId(nowMs / 1000), served->id, endpoint->provider->name, nowMs / 1000};
+    Served info{"gen-" + std::to_string(nowMs / 1000) + "-" + randomAlphanumerics(20), served->id,
+                endpoint->provider->name, nowMs / 1000};
 
     Generation generation;
     generation.id = info.id;

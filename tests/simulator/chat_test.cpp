@@ -254,3 +254,88 @@ TEST_CASE(":free models are limited to 20 requests a minute per key") {
     REQUIRE(fixture.post("/_sim/clock", "{\"advance_ms\":61000}", false).status == 200);
     CHECK(fixture.chat(body).status == 200);
 }
+
+namespace {
+
+const char *kWeatherTools =
+    R"("tools":[{"type":"function","function":{"name":"get_time","parameters":{"type":"object","properties":{}}}},)"
+    R"({"type":"function","function":{"name":"get_weather","description":"Weather for a place","parameters":)"
+    R"({"type":"object","properties":{"location":{"type":"string"},"days":{"type":"integer"},)"
+    R"("unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["location"]}}}])";
+
+}  // namespace
+
+TEST_CASE("a tool named in the user message is called, with arguments that fit its schema") {
+    Fixture fixture;
+    Reply reply = fixture.chat(chatBody("anthropic/claude-sonnet-4.5", "Florence: use get_weather", kWeatherTools));
+    REQUIRE(reply.status == 200);
+    auto json = reply.json();
+    const auto &choice = json["choices"][0];
+    CHECK(str(choice["finish_reason"]) == "tool_calls");
+    CHECK(str(choice["native_finish_reason"]) == "tool_use");
+    CHECK(choice["message"]["content"].IsNull());
+    const auto &call = choice["message"]["tool_calls"][0];
+    CHECK(str(call["id"]).starts_with("toolu_sim_"));
+    CHECK(str(call["type"]) == "function");
+    CHECK(str(call["function"]["name"]) == "get_weather");
+    auto arguments = parseJson(str(call["function"]["arguments"]));
+    CHECK(str(arguments["location"]) == "Florence: use get_weather");
+    CHECK(arguments["days"].GetInt() == 1);
+    CHECK(str(arguments["unit"]) == "celsius");
+    CHECK(json["usage"]["completion_tokens"].GetInt() > 0);
+
+    // No tool named: a plain answer; tool_choice "none" or a last tool result: never a call.
+    CHECK(fixture.chat(chatBody("openai/gpt-5.2", "hello", kWeatherTools)).json()["choices"][0]["message"]["content"]
+              .IsString());
+    auto none = fixture.chat(chatBody("openai/gpt-5.2", "use get_weather", std::string(kWeatherTools) +
+                                                                            R"(,"tool_choice":"none")"))
+                    .json();
+    CHECK_FALSE(none["choices"][0]["message"].HasMember("tool_calls"));
+    std::string afterTool = std::string(R"({"model":"openai/gpt-5.2",)") + kWeatherTools +
+                            R"(,"messages":[{"role":"user","content":"use get_weather"},)"
+                            R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",)"
+                            R"("function":{"name":"get_weather","arguments":"{}"}}]},)"
+                            R"({"role":"tool","tool_call_id":"call_1","content":"22C and sunny"}]})";
+    auto answered = fixture.chat(afterTool).json();
+    CHECK(str(answered["choices"][0]["message"]["content"]) == "[gpt-5.2 via OpenAI] The tool returned: 22C and sunny");
+    CHECK(str(answered["choices"][0]["finish_reason"]) == "stop");
+}
+
+TEST_CASE("tool_choice forces a call: a named function, or the first tool when required") {
+    Fixture fixture;
+    auto named = fixture.chat(chatBody("openai/gpt-5.2", "hi", std::string(kWeatherTools) +
+                                                                 R"(,"tool_choice":{"type":"function","function":{"name":"get_weather"}})"))
+                     .json();
+    const auto &call = named["choices"][0]["message"]["tool_calls"][0];
+    CHECK(str(call["function"]["name"]) == "get_weather");
+    CHECK(str(call["id"]).starts_with("call_"));
+    auto required = fixture.chat(chatBody("openai/gpt-5.2", "hi", std::string(kWeatherTools) + R"(,"tool_choice":"required")"))
+                        .json();
+    CHECK(str(required["choices"][0]["message"]["tool_calls"][0]["function"]["name"]) == "get_time");
+    CHECK(str(required["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]) == "{}");
+}
+
+TEST_CASE("a streamed tool call: id and name first, then argument fragments that concatenate") {
+    Fixture fixture;
+    Reply reply = fixture.chat(chatBody("openai/gpt-5.2", "get_weather please", std::string(kWeatherTools) +
+                                                                                  R"(,"stream":true)"));
+    SseEvents events = parseSse(reply.body);
+    REQUIRE(events.data.size() >= 5);
+    CHECK(events.data.back() == "[DONE]");
+    auto first = parseJson(events.data[0]);
+    const auto &head = first["choices"][0]["delta"]["tool_calls"][0];
+    CHECK(str(head["function"]["name"]) == "get_weather");
+    CHECK(str(head["id"]).starts_with("call_"));
+    CHECK(str(head["function"]["arguments"]).empty());
+    std::string arguments;
+    for (std::size_t i = 1; i + 3 < events.data.size(); ++i) {
+        auto chunk = parseJson(events.data[i]);
+        const auto &fragment = chunk["choices"][0]["delta"]["tool_calls"][0];
+        CHECK_FALSE(fragment.HasMember("id"));
+        CHECK(fragment["index"].GetInt() == 0);
+        arguments += str(fragment["function"]["arguments"]);
+    }
+    CHECK(str(parseJson(arguments)["location"]) == "get_weather please");
+    auto finish = parseJson(events.data[events.data.size() - 3]);
+    CHECK(str(finish["choices"][0]["finish_reason"]) == "tool_calls");
+}

@@ -37,8 +37,8 @@ PromptInfo analysePrompt(const rapidjson::Value &request) {
             std::string role = message.HasMember("role") && message["role"].IsString() ? message["role"].GetString() : "";
             hashInto(hash, role);
             std::string text;
-            if (!message.HasMember("content")) continue;
-            const auto &content = message["content"];
+            static const rapidjson::Value kNoContent;
+            const rapidjson::Value &content = message.HasMember("content") ? message["content"] : kNoContent;
             if (content.IsString()) {
                 text = content.GetString();
                 info.chars += text.size();
@@ -57,6 +57,8 @@ PromptInfo analysePrompt(const rapidjson::Value &request) {
                 }
             }
             if (role == "user") info.lastUserText = text;
+            info.lastRole = role;
+            info.lastText = text;
         }
     }
     if (request.HasMember("tools") && request["tools"].IsArray()) {
