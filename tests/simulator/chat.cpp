@@ -64,6 +64,20 @@ std::string metadataJson(const std::function<void(JsonWriter &)> &fields) {
     });
 }
 
+// The limit OpenRouter quotes for a model's shared capacity ("limited to 8 requests per minute").
+constexpr int kSharedCapacityRpm = 8;
+
+// Metadata of a limit OpenRouter itself enforces: the X-RateLimit-* values again, and no provider.
+void writeRateLimitMetadata(JsonWriter &writer, int limit, std::int64_t resetMs) {
+    writer.Key("headers");
+    writer.StartObject();
+    put(writer, "X-RateLimit-Limit", std::to_string(limit));
+    put(writer, "X-RateLimit-Remaining", "0");
+    put(writer, "X-RateLimit-Reset", std::to_string(resetMs));
+    writer.EndObject();
+    putNull(writer, "provider_name");
+}
+
 // 429s carry Retry-After and X-RateLimit-* (reset in epoch milliseconds); 503s Retry-After.
 void addRetryHeaders(ApiError &error, int retryAfterSeconds, int limit, std::int64_t resetMs) {
     error.headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds));
@@ -79,8 +93,9 @@ ApiError faultError(const Fault &fault, const Model &model, const Endpoint *endp
     error.status = fault.status;
     std::string detail = fault.status == 404   ? "No endpoints found for " + model.id + "."
                          : fault.status == 429 ? "Rate limit exceeded: limit_rpm/" + model.id + ". High demand for " +
-                                                     model.id + " on OpenRouter - limited to 8 requests per minute. "
-                                                     "Please retry shortly."
+                                                     model.id + " on OpenRouter - limited to " +
+                                                     std::to_string(kSharedCapacityRpm) +
+                                                     " requests per minute. Please retry shortly."
                                                : defaultErrorMessage(fault.status);
     std::int64_t resetMs = nowMs + fault.retryAfter * 1000LL;
     if (endpoint) {
@@ -96,17 +111,11 @@ ApiError faultError(const Fault &fault, const Model &model, const Endpoint *endp
         error.message = fault.message.empty() ? detail : fault.message;
         error.metadata = metadataJson([&](JsonWriter &writer) {
             put(writer, "error_type", errorType(fault.status));
-            if (fault.status != 429) return;
-            writer.Key("headers");
-            writer.StartObject();
-            put(writer, "X-RateLimit-Limit", "8");
-            put(writer, "X-RateLimit-Remaining", "0");
-            put(writer, "X-RateLimit-Reset", std::to_string(resetMs));
-            writer.EndObject();
-            putNull(writer, "provider_name");
+            if (fault.status == 429) writeRateLimitMetadata(writer, kSharedCapacityRpm, resetMs);
         });
     }
-    if (fault.status == 429 || fault.status == 503) addRetryHeaders(error, fault.retryAfter, 8, resetMs);
+    if (fault.status == 429 || fault.status == 503)
+        addRetryHeaders(error, fault.retryAfter, kSharedCapacityRpm, resetMs);
     return error;
 }
 
@@ -129,17 +138,76 @@ std::optional<ApiError> takeFreeRequest(Simulator::State &state, const std::stri
                                .count();
     ApiError error{429, "Rate limit exceeded: free-models-per-min. ", "", {}};
     error.metadata = metadataJson([&](JsonWriter &writer) {
-        writer.Key("headers");
-        writer.StartObject();
-        put(writer, "X-RateLimit-Limit", std::to_string(limit));
-        put(writer, "X-RateLimit-Remaining", "0");
-        put(writer, "X-RateLimit-Reset", std::to_string(resetMs));
-        writer.EndObject();
-        putNull(writer, "provider_name");
-        put(writer, "error_type", "rate_limit_exceeded");
+        put(writer, "error_type", errorType(429));
+        writeRateLimitMetadata(writer, limit, resetMs);
     });
     addRetryHeaders(error, retryAfter, limit, resetMs);
     return error;
+}
+
+// Where a request goes: the model and endpoint that serve it, or the error of the last failed attempt.
+struct Route {
+    const Model *model = nullptr;
+    const Endpoint *endpoint = nullptr;
+    std::vector<Attempt> attempts;
+    ApiError error;
+};
+
+// Tries the models in order and, per model, its endpoints in routing order, consuming the scripted failures.
+// Account-level failures (401, 402) end the search; every other failure moves on to the next option.
+Route routeRequest(Simulator::State &state, const std::string &key, const std::vector<std::string> &ids,
+                   const ProviderPreferences &preferences, const PromptInfo &prompt) {
+    const Catalog &catalog = Catalog::instance();
+    Route route;
+    bool final = false;
+    for (auto id = ids.begin(); id != ids.end() && !final; ++id) {
+        const Model *model = catalog.find(*id);
+        if (!model->routesTo.empty()) model = catalog.find(model->routesTo);
+        auto failed = [&](ApiError error, const Endpoint *at) {
+            route.attempts.push_back({model->id, at ? at->tag : "", error.status});
+            final = error.status == 401 || error.status == 402;
+            route.error = std::move(error);
+        };
+        if (model->id.ends_with(":free")) {
+            if (auto error = takeFreeRequest(state, key)) {
+                failed(std::move(*error), nullptr);
+                continue;
+            }
+        }
+        if (auto fault = state.faults.takeFailure(*model, nullptr)) {
+            failed(faultError(*fault, *model, nullptr, state.epochMs()), nullptr);
+            continue;
+        }
+        std::vector<const Endpoint *> plan = planRoute(*model, preferences);
+        if (plan.empty()) {
+            failed({404, "No endpoints found for " + model->id + ".", "", {}}, nullptr);
+            continue;
+        }
+        if (model->author() == "anthropic" && prompt.markers > 4) {
+            std::string raw = "A maximum of 4 blocks with cache_control may be provided. Found " +
+                              std::to_string(prompt.markers) + ".";
+            failed({400, "Provider returned error", metadataJson([&](JsonWriter &writer) {
+                        put(writer, "raw", raw);
+                        put(writer, "provider_name", plan.front()->provider->name);
+                        put(writer, "is_byok", false);
+                        put(writer, "error_type", errorType(400));
+                    }), {}},
+                   plan.front());
+            continue;
+        }
+        for (const Endpoint *candidate : plan) {
+            if (auto fault = state.faults.takeFailure(*model, candidate)) {
+                failed(faultError(*fault, *model, candidate, state.epochMs()), candidate);
+                if (final) break;
+                continue;
+            }
+            route.model = model;
+            route.endpoint = candidate;
+            route.attempts.push_back({model->id, candidate->tag, 200});
+            return route;
+        }
+    }
+    return route;
 }
 
 struct ToolCall {
@@ -622,64 +690,15 @@ void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerR
         }
     }
 
-    ProviderPreferences preferences = parsePreferences(body);
     PromptInfo prompt = analysePrompt(body);
-    const Model *served = nullptr;
-    const Endpoint *endpoint = nullptr;
-    ApiError lastError;
-    // Account-level failures (bad key, no credits) end the request; every other one moves on to the next option.
-    bool final = false;
-    for (auto id = ids.begin(); id != ids.end() && !served && !final; ++id) {
-        const Model *model = catalog.find(*id);
-        if (!model->routesTo.empty()) model = catalog.find(model->routesTo);
-        auto failed = [&](ApiError error, const Endpoint *at) {
-            attempts.push_back({model->id, at ? at->tag : "", error.status});
-            final = error.status == 401 || error.status == 402;
-            lastError = std::move(error);
-        };
-        if (model->id.ends_with(":free")) {
-            if (auto error = takeFreeRequest(state, key)) {
-                failed(std::move(*error), nullptr);
-                continue;
-            }
-        }
-        if (auto fault = state.faults.takeFailure(*model, nullptr)) {
-            failed(faultError(*fault, *model, nullptr, state.epochMs()), nullptr);
-            continue;
-        }
-        std::vector<const Endpoint *> plan = planRoute(*model, preferences);
-        if (plan.empty()) {
-            failed({404, "No endpoints found for " + model->id + ".", "", {}}, nullptr);
-            continue;
-        }
-        if (model->author() == "anthropic" && prompt.markers > 4) {
-            std::string raw = "A maximum of 4 blocks with cache_control may be provided. Found " +
-                              std::to_string(prompt.markers) + ".";
-            failed({400, "Provider returned error", metadataJson([&](JsonWriter &writer) {
-                        put(writer, "raw", raw);
-                        put(writer, "provider_name", plan.front()->provider->name);
-                        put(writer, "is_byok", false);
-                        put(writer, "error_type", "invalid_request");
-                    }), {}},
-                   plan.front());
-            continue;
-        }
-        for (const Endpoint *candidate : plan) {
-            if (auto fault = state.faults.takeFailure(*model, candidate)) {
-                failed(faultError(*fault, *model, candidate, state.epochMs()), candidate);
-                if (final) break;
-                continue;
-            }
-            served = model;
-            endpoint = candidate;
-            attempts.push_back({model->id, candidate->tag, 200});
-            break;
-        }
-    }
-    if (!served) {
-        fail(lastError);
+    Route route = routeRequest(state, key, ids, parsePreferences(body), prompt);
+    attempts = route.attempts;
+    if (!route.model) {
+        fail(route.error);
         return;
     }
+    const Model *served = route.model;
+    const Endpoint *endpoint = route.endpoint;
 
     CacheOutcome cache;
     if (served->author() == "anthropic" && !prompt.breakpoints.empty())
