@@ -111,7 +111,9 @@ private:
     void env(const rapidjson::Value &value, const PathSegments &path) {
         if (!expectObject(value, path)) return;
         forEachMember(value, path, [&](const std::string &key, const rapidjson::Value &child, const PathSegments &at) {
-            if (key == "vars") {
+            if (key == "shellEnv") {
+                warning(at, "importing the login shell's environment is not supported (ignored)");
+            } else if (key == "vars") {
                 if (!expectObject(child, at)) return;
                 forEachMember(child, at, [&](const std::string &name, const rapidjson::Value &var, const PathSegments &where) {
                     envVariable(name, var, where);

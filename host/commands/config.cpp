@@ -69,12 +69,17 @@ public:
     }
 };
 
-// The value of `config set`: JSON5 when it parses, else the text itself.
+// The value of `config set`: JSON5 when it parses, else the text itself. Text that opens an object or array was
+// meant as JSON5, so there a syntax error is reported rather than the text stored as a string.
 rapidjson::Document parseSetValue(const std::string &text) {
     rapidjson::Document value;
     try {
         config::parseJson5(text, value, "VALUE");
-    } catch (const config::Json5Error &) {
+    } catch (const config::Json5Error &error) {
+        std::size_t first = text.find_first_not_of(" \t\r\n");
+        if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
+            throw UsageError{"VALUE is not valid JSON5: " + std::string(error.what()) + "; nothing was changed"};
+        }
         value.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), value.GetAllocator());
     }
     return value;

@@ -90,6 +90,13 @@ TEST_CASE("unknown keys are warnings, not errors; open objects pass anything thr
     CHECK(result.warnings[2].text() == "agents.defaults.models[\"m/x\"].compat: unknown key (ignored)");
 }
 
+TEST_CASE("the original tool's env.shellEnv is warned about, not refused") {
+    Validation result = check("{env: {shellEnv: {enabled: true}, A: 'x'}}");
+    CHECK(result.ok());
+    REQUIRE(result.warnings.size() == 1);
+    CHECK(result.warnings[0].text() == "env.shellEnv: importing the login shell's environment is not supported (ignored)");
+}
+
 TEST_CASE("an alias used twice is a warning") {
     Validation result = check("{agents: {defaults: {models: {'a/x': {alias: 'Fast'}, 'b/y': {alias: 'fast'}}}}}");
     CHECK(result.ok());

@@ -221,6 +221,9 @@ TEST_CASE("config set refuses invalid values and leaves the file byte-identical"
         {{"config", "set", "agents.defaults.models[openrouter/x].params.cacheControlTtl", "2h"},
          prefix + "agents.defaults.models[\"openrouter/x\"].params.cacheControlTtl: expected \"5m\" or \"1h\", found "
                   "\"2h\"\n"},
+        {{"config", "set", "agents.defaults.models[openrouter/x].provider", "{only: ['anthropic']"},
+         "moltbot: VALUE is not valid JSON5: VALUE:1:21: expected ',' or '}' after an object member, found end of "
+         "input; nothing was changed\n"},
         {{"config", "set", "agents.defaults.model.fallbacks", "openrouter/x"},
          prefix + "agents.defaults.model.fallbacks: expected an array of strings, found a string\n"},
         {{"config", "set", "agents.defaults.model.primary.deeper", "x"},
