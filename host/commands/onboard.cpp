@@ -136,11 +136,12 @@ public:
     std::string name() const override { return "onboard"; }
     std::string summary() const override { return "store the OpenRouter API key and set a default model"; }
     std::string details() const override {
-        return "On a terminal it asks for the key (input hidden), offering OPENROUTER_API_KEY when set. For scripts:\n"
-               "  moltbot onboard --non-interactive --mode local --auth-choice openrouter-api-key "
-               "--openrouter-api-key KEY\n"
-               "(the key may also come from OPENROUTER_API_KEY). The key goes to the credentials file under the state "
-               "folder, never into the config; the default model becomes openrouter/auto only when none is set.";
+        return "On a terminal it asks for the key (input hidden), offering OPENROUTER_API_KEY when set.\n"
+               "For scripts (the key may also come from OPENROUTER_API_KEY):\n"
+               "  moltbot onboard --non-interactive --mode local \\\n"
+               "    --auth-choice openrouter-api-key --openrouter-api-key KEY\n"
+               "The key goes to the credentials file under the state folder, never into the config.\n"
+               "The default model becomes openrouter/auto only when none is set.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         options.addOption(Poco::Util::Option("non-interactive", "", "never prompt; take the key from the flag or the "

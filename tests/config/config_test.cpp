@@ -2,6 +2,7 @@
 #include "core/config/config.hpp"
 #include "core/config/credentials.hpp"
 #include "core/config/json5.hpp"
+#include "core/config/json_path.hpp"
 #include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -186,4 +187,36 @@ TEST_CASE("the credentials file: 0600 in a 0700 folder, other providers kept, a 
                          ConfigError);
     CHECK_THROWS_AS(storeApiKey("openrouter", "sk-or-new", file), ConfigError);
     CHECK(moltbot::test::readFile(file) == "{providers: {openrouter: 'sk-or-bare'}}");
+}
+
+TEST_CASE("ConfigEditor writes a valid change with a backup, refuses a new error, tolerates an old one") {
+    Sandbox sandbox;
+    const std::string original = "// comment\n{agents: {defaults: {model: {primary: 'openrouter/auto'}}}}";
+    sandbox.dir.write("moltbot.json", original);
+    ConfigEditor editor;
+    rapidjson::Value ttl("1h");
+    setPath(editor.document(), parsePath("agents.defaults.models[openrouter/x].params.cacheControlTtl"), ttl);
+    ConfigEditor::Saved saved = editor.save();
+    CHECK(saved.newWarnings.empty());
+    CHECK(moltbot::test::readFile(backupPath(editor.path())) == original);
+    CHECK(Config::load().getJson("agents.defaults.models[\"openrouter/x\"].params") == R"({"cacheControlTtl":"1h"})");
+
+    std::string written = moltbot::test::readFile(editor.path());
+    rapidjson::Value bad(5);
+    setPath(editor.document(), parsePath("agents.defaults.model.primary"), bad);
+    CHECK_THROWS_WITH_AS(editor.save(),
+                         ("not changing " + editor.path().string() +
+                          ": the result would be invalid:\n  - agents.defaults.model.primary: expected a string, found a "
+                          "number").c_str(),
+                         ConfigError);
+    CHECK(moltbot::test::readFile(editor.path()) == written);
+
+    sandbox.dir.write("moltbot.json", "{agents: {defaults: {model: {primary: 5}}}}");
+    ConfigEditor broken;
+    rapidjson::Value extra("x");
+    setPath(broken.document(), parsePath("gateway.mode"), extra);
+    ConfigEditor::Saved kept = broken.save();
+    REQUIRE(kept.remainingErrors.size() == 1);
+    REQUIRE(kept.newWarnings.size() == 1);
+    CHECK(kept.newWarnings[0].text() == "gateway: unknown key (ignored)");
 }
