@@ -37,12 +37,6 @@ bool blank(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
 }
 
-std::string lowerCase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 const rapidjson::Value *member(const rapidjson::Value *object, const char *name) {
     if (object == nullptr || !object->IsObject()) return nullptr;
     auto found = object->FindMember(name);
@@ -149,9 +143,9 @@ std::vector<std::pair<std::string, std::string>> Config::aliases() const {
 }
 
 std::optional<std::string> Config::resolveAlias(std::string_view name) const {
-    std::string wanted = lowerCase(name);
+    std::string wanted = foldCase(name);
     for (const auto &[alias, ref] : aliases()) {
-        if (lowerCase(alias) == wanted) return ref;  // the first one wins, as the validator warns
+        if (foldCase(alias) == wanted) return ref;  // the first one wins, as the validator warns
     }
     return std::nullopt;
 }

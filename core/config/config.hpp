@@ -77,7 +77,8 @@ public:
     // models.providers.<name> or nullptr.
     const rapidjson::Value *providerSettings(std::string_view name) const;
 
-    // The value at a config path (json_path.hpp syntax) or nullptr; getJson gives it as compact JSON.
+    // The value at a config path (json_path.hpp syntax) or nullptr; getJson gives it as compact JSON. A malformed
+    // path throws ConfigError.
     const rapidjson::Value *get(std::string_view path) const;
     std::optional<std::string> getJson(std::string_view path) const;
 

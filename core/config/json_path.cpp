@@ -1,6 +1,7 @@
 #include "core/config/json_path.hpp"
 
 #include "core/config/files.hpp"
+#include "core/config/schema.hpp"
 #include "core/util/secrets.hpp"
 
 #include <algorithm>
@@ -36,14 +37,6 @@ rapidjson::Value *findMember(rapidjson::Value &node, const std::string &key) {
     rapidjson::SizeType index = 0;
     if (node.IsArray() && arrayIndex(key, index) && index < node.Size()) return &node[index];
     return nullptr;
-}
-
-const char *typeName(const rapidjson::Value &value) {
-    if (value.IsString()) return "a string";
-    if (value.IsNumber()) return "a number";
-    if (value.IsBool()) return "a boolean";
-    if (value.IsArray()) return "an array";
-    return "null";
 }
 
 }  // namespace
@@ -147,7 +140,7 @@ void setPath(rapidjson::Document &document, const PathSegments &segments, rapidj
         if (!node->IsObject()) {
             PathSegments parent(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(i));
             throw ConfigError("cannot set " + formatPath(segments) + ": " + formatPath(parent) + " is " +
-                              typeName(*node) + ", not an object");
+                              describeType(*node) + ", not an object");
         }
         rapidjson::Value *child = findMember(*node, key);
         if (child == nullptr) {

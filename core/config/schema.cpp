@@ -23,6 +23,12 @@ std::string describeType(const rapidjson::Value &value) {
     return "a number";
 }
 
+std::string foldCase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
 namespace {
 
 class Validator {
@@ -160,10 +166,8 @@ private:
             if (!entry.IsObject()) return;
             auto alias = entry.FindMember("alias");
             if (alias == entry.MemberEnd() || !alias->value.IsString()) return;
-            std::string folded(alias->value.GetString(), alias->value.GetStringLength());
-            std::transform(folded.begin(), folded.end(), folded.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            auto [existing, inserted] = aliases.emplace(folded, ref);
+            auto [existing, inserted] =
+                aliases.emplace(foldCase({alias->value.GetString(), alias->value.GetStringLength()}), ref);
             if (!inserted) {
                 PathSegments where = at;
                 where.push_back("alias");

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace moltbot::config {
@@ -25,5 +26,8 @@ Validation validateConfig(const rapidjson::Value &root);
 
 // "a string", "an array", ... for messages.
 std::string describeType(const rapidjson::Value &value);
+
+// ASCII lower case: aliases compare case-insensitively.
+std::string foldCase(std::string_view text);
 
 }  // namespace moltbot::config
