@@ -1,7 +1,84 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the main job: for now, the plugins the host finds from the build tree.
+# The main job, end to end: a real chat through the OpenRouter plugin against the bundled OpenRouter simulator
+# (loopback only). Installs the build dependencies, builds, then configures a throwaway state folder with the
+# snippets of docs/providers/openrouter.md and talks to the model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
+
 scripts/install-deps.sh
 scripts/build.sh >/dev/null
-build/host/moltbot plugins list
+
+moltbot=$root/build/host/moltbot
+simulator=$root/build/tests/simulator/openrouter-sim
+state=$(mktemp -d)
+sim_pid=""
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+
+# The simulator prints "listening on http://127.0.0.1:PORT" once it serves.
+"$simulator" --port 0 >"$state/simulator.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$state/simulator.log" 2>/dev/null && break
+  sleep 0.05
+done
+url=$(sed -n 's/^listening on //p' "$state/simulator.log")
+[ -n "$url" ] || { echo "demo: the simulator did not start:" >&2; cat "$state/simulator.log" >&2; exit 1; }
+
+# A throwaway state folder, and the plugin pointed at the simulator instead of openrouter.ai.
+export MOLTBOT_STATE_DIR=$state/moltbot
+export OPENROUTER_BASE_URL=$url/api/v1
+unset OPENROUTER_API_KEY
+sim_key=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
+
+step "Setup: the simulator serves $OPENROUTER_BASE_URL; the state folder is $MOLTBOT_STATE_DIR"
+show "$moltbot" onboard --non-interactive --mode local --auth-choice openrouter-api-key --openrouter-api-key "$sim_key"
+
+step "The config: a default model, a fallback, provider routing, prompt caching and params (JSON5)"
+cat >"$MOLTBOT_STATE_DIR/moltbot.json" <<'EOF'
+{
+  agents: {
+    defaults: {
+      model: {
+        primary: "openrouter/anthropic/claude-sonnet-4-5",
+        fallbacks: ["openrouter/openai/gpt-5.2"],
+      },
+      models: {
+        "openrouter/anthropic/claude-sonnet-4-5": {
+          alias: "sonnet",
+          provider: { order: ["amazon-bedrock", "anthropic"], allow_fallbacks: true },
+          params: { temperature: 0.7, maxTokens: 4096, cacheControlTtl: "1h" },
+        },
+      },
+    },
+  },
+}
+EOF
+cat "$MOLTBOT_STATE_DIR/moltbot.json"
+show "$moltbot" models status
+
+step "A streamed answer; the line after it names the provider that served (Amazon Bedrock, first in provider.order)"
+show "$moltbot" agent --message "Hello! What can you do?"
+
+step "The primary fails (the simulator answers 429 with a long Retry-After): the fallback takes over"
+curl -fsS -X POST "$url/_sim/faults" -H 'Content-Type: application/json' \
+  -d '[{"kind":"http","status":429,"retry_after":120,"match":{"model":"anthropic/claude-sonnet-4.5"}}]' >/dev/null
+show "$moltbot" agent --verbose --message "Are you still there?"
+echo "(the primary now cools down: the next requests go straight to the fallback until it frees)"
+rm -f "$MOLTBOT_STATE_DIR/cooldowns.json"
+
+step "Prompt caching: a long system prompt, asked twice; the second answer reads it from the cache"
+system_prompt="You are the moltbot demo assistant. $(for i in $(seq 150); do printf 'Reference paragraph %d: the quick brown fox jumps over the lazy dog. ' "$i"; done)"
+for _ in 1 2; do
+  printf '\033[2m$ %s\033[0m\n' "moltbot agent --model sonnet --system \"<a ${#system_prompt}-character prompt>\" --message \"Summarise the reference.\""
+  "$moltbot" agent --model sonnet --system "$system_prompt" --message "Summarise the reference."
+done
+
+step "Done. The whole state folder was temporary and is removed now."

@@ -122,9 +122,18 @@ std::vector<ChainEntry> buildChain(const config::Config &config, const Invocatio
 
 std::string readAll(std::istream &in) { return std::string(std::istreambuf_iterator<char>(in), {}); }
 
+// Whether the answer printed so far ends mid-line, so that a status line on stderr starts on a line of its own.
+bool gLineOpen = false;
+
 void writeOut(std::string_view text) {
+    if (text.empty()) return;
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+    gLineOpen = text.back() != '\n';
+}
+
+void endLine() {
+    if (gLineOpen) writeOut("\n");
 }
 
 // "1,234 in (1,024 cached) · 56 out · $0.001234 · openrouter/x/y via Anthropic"
@@ -349,8 +358,12 @@ public:
         bool stream = !invocation.has("no-stream");
         pipeline::Output output;
         if (!json) output.text = writeOut;
-        output.notice = [&streams](std::string_view message) { streams.err << "moltbot: " << message << "\n"; };
-        if (verbose) output.verbose = [&streams](std::string_view line) { streams.err << "moltbot: " << line << "\n"; };
+        auto statusLine = [&streams](std::string_view line) {
+            endLine();
+            streams.err << "moltbot: " << line << "\n";
+        };
+        output.notice = statusLine;
+        if (verbose) output.verbose = statusLine;
 
         Conversation conversation(invocation.value("system"));
         auto ask = [&](const std::string &message) {
@@ -370,7 +383,7 @@ public:
             if (json) {
                 streams.out << outcomeJson(outcome) << std::flush;
             } else {
-                if (!outcome.text.empty() && outcome.text.back() != '\n') writeOut("\n");
+                endLine();
                 if (outcome.status == MB_OK) {
                     streams.err << usageLine(outcome) << "\n";
                 } else {
