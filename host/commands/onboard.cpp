@@ -182,6 +182,14 @@ public:
             outcome.mode = mode;
             outcome.authChoice = authChoice;
             outcome.configFile = editor.path();
+            // The config change is made in memory first, so a config it cannot go into stops before the key is stored.
+            outcome.defaultModel = config::primaryModelOf(editor.document());
+            bool setModel = outcome.defaultModel.empty();
+            if (setModel) {
+                rapidjson::Value model(kDefaultModel, editor.document().GetAllocator());
+                config::setPath(editor.document(), {"agents", "defaults", "model", "primary"}, model);
+                outcome.defaultModel = kDefaultModel;
+            }
             if (authChoice == "openrouter-api-key") {
                 auto [key, source] = chooseKey(invocation, interactive, streams.err);
                 outcome.keySource = source;
@@ -200,12 +208,8 @@ public:
                                             ") in " + config::credentialsPath().string());
                 }
             }
-            outcome.defaultModel = config::primaryModelOf(editor.document());
-            if (outcome.defaultModel.empty()) {
-                rapidjson::Value model(kDefaultModel, editor.document().GetAllocator());
-                config::setPath(editor.document(), {"agents", "defaults", "model", "primary"}, model);
+            if (setModel) {
                 editor.save();
-                outcome.defaultModel = kDefaultModel;
                 outcome.lines.push_back("Set the default model to " + outcome.defaultModel + " in " +
                                         editor.path().string());
             } else {

@@ -151,6 +151,17 @@ TEST_CASE("a broken config stops onboarding before anything is written") {
     CHECK_FALSE(std::filesystem::exists(home.credentials()));
 }
 
+TEST_CASE("a config the default model cannot go into stops onboarding before the key is stored") {
+    Home home;
+    home.writeConfig("{agents: {defaults: {model: 5}}}");
+    std::map<std::string, std::string> before = home.snapshot();
+    RunResult result = home.run(kPageCommand);
+    CHECK(result.exitCode == 1);
+    CHECK(result.err == "moltbot: cannot set agents.defaults.model.primary: agents.defaults.model is a number, not an "
+                        "object\n");
+    CHECK(home.snapshot() == before);
+}
+
 TEST_CASE("a state folder that cannot be written (a file in its place) fails cleanly") {
     // Tests run as root, for whom permissions do not stop writes; a file where the folder should be does.
     Home home;
