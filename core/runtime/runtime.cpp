@@ -46,7 +46,7 @@ int32_t Services::httpRequest(std::string_view, mb_call *call, const mb_http_req
 
 const void *Services::getService(std::string_view, std::string_view) { return nullptr; }
 
-std::string instanceConfigJson(const config::Config &config, const std::string &name) {
+std::string instanceConfigJson(const config::Config &config, const std::string &name, bool refreshCatalog) {
     rapidjson::Document instance(rapidjson::kObjectType);
     auto &allocator = instance.GetAllocator();
     instance.AddMember("name", rapidjson::Value(name.c_str(), allocator), allocator);
@@ -58,6 +58,10 @@ std::string instanceConfigJson(const config::Config &config, const std::string &
         settings.RemoveMember("baseUrl");
         settings.AddMember("baseUrl", rapidjson::Value(baseUrl, allocator), allocator);
     }
+    if (refreshCatalog) {
+        settings.RemoveMember("refreshCatalog");
+        settings.AddMember("refreshCatalog", true, allocator);
+    }
     instance.AddMember("config", settings, allocator);
     std::string cacheDir = (config::stateDir() / "cache" / name).string();
     instance.AddMember("cacheDir", rapidjson::Value(cacheDir.c_str(), allocator), allocator);
@@ -68,6 +72,7 @@ Runtime::Runtime(const config::Config &config, const http::CancelToken &cancel, 
                  std::ostream &log)
     : config_(config),
       cancel_(cancel),
+      options_(options),
       services_(std::make_shared<Services>(config, cancel, options, log)),
       registry_(plugin::Registry::load(plugin::searchFolders(), services_)) {}
 
@@ -77,6 +82,19 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
     std::lock_guard lock(mutex_);
     if (auto it = instances_.find(prefix); it != instances_.end()) return *it->second;
     auto provider = registry_.find(prefix);
+    // A prefix no plugin claims by name may be a config-defined provider: models.providers.<prefix>.api names the
+    // kind of plugin (e.g. "openai-completions") that serves it under that prefix.
+    const rapidjson::Value *settings = config_.providerSettings(prefix);
+    const rapidjson::Value *api = settings != nullptr && settings->IsObject() && settings->HasMember("api")
+                                      ? &(*settings)["api"]
+                                      : nullptr;
+    if (!provider && api != nullptr && api->IsString()) {
+        provider = registry_.findByApi(api->GetString());
+        if (!provider) {
+            throw std::runtime_error("models.providers." + prefix + ".api is '" + api->GetString() +
+                                     "' but no plugin serves that api; see 'moltbot plugins list'");
+        }
+    }
     if (!provider) {
         std::string known;
         for (const auto &loaded : registry_.plugins()) {
@@ -89,7 +107,7 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
                                  "; see 'moltbot plugins list'");
     }
     plugin::CallResult result;
-    auto created = plugin::ProviderInstance::create(provider, instanceConfigJson(config_, prefix), result);
+    auto created = plugin::ProviderInstance::create(provider, instanceConfigJson(config_, prefix, options_.refreshCatalogs), result);
     if (!created) {
         throw std::runtime_error("the " + provider->info.name + " plugin (" + provider->path.string() +
                                  ") could not start: " + result.message);

@@ -23,6 +23,8 @@ struct RuntimeOptions {
     http::TransportOptions transport;
     // Plugin log messages below this MB_LOG_* level are dropped (--verbose lowers it to info).
     int32_t logLevel = MB_LOG_WARNING;
+    // Ask plugins to fetch their model catalogs again rather than use their cache (`models list --refresh`).
+    bool refreshCatalogs = false;
 };
 
 // HostServices over the real configuration and transport. Thread-safe.
@@ -45,8 +47,9 @@ private:
 };
 
 // The instance config a plugin's create() receives for a prefix (docs/abi.md): {"name", "config", "cacheDir"}.
-// "config" is models.providers.<name> with "baseUrl" replaced by $<NAME>_BASE_URL when that is set.
-std::string instanceConfigJson(const config::Config &config, const std::string &name);
+// "config" is models.providers.<name> with "baseUrl" replaced by $<NAME>_BASE_URL when that is set, and
+// "refreshCatalog": true when the user asked for fresh catalogs.
+std::string instanceConfigJson(const config::Config &config, const std::string &name, bool refreshCatalog = false);
 
 // Plugins, instances per prefix, and the pipeline's view of them.
 class Runtime : public pipeline::ModelBackend {
@@ -67,6 +70,7 @@ public:
 private:
     const config::Config &config_;
     const http::CancelToken &cancel_;
+    RuntimeOptions options_;
     std::shared_ptr<Services> services_;
     plugin::Registry registry_;
     std::mutex mutex_;

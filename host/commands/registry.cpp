@@ -8,6 +8,7 @@ void addPluginCommands(CommandList &commands);  // host/commands/plugins.cpp
 void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
 void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
+void addModelsListCommand(CommandList &commands);  // host/commands/models_list.cpp
 
 CommandList allCommands() {
     CommandList commands;
@@ -16,6 +17,7 @@ CommandList allCommands() {
     addOnboardCommand(commands);
     addConfigCommands(commands);
     addModelsStatusCommand(commands);
+    addModelsListCommand(commands);
     return commands;
 }
 

@@ -1,0 +1,283 @@
+// `moltbot models list`: the configured models (default, fallbacks, configured entries) or, with --all, every model
+// the plugins know, as a table, one key per line (--plain) or JSON.
+#include "host/cli.hpp"
+#include "host/commands/config_support.hpp"
+
+#include "core/http/cancel.hpp"
+#include "core/pipeline/model_ref.hpp"
+#include "core/runtime/runtime.hpp"
+
+#include <Poco/URI.h>
+#include <Poco/Util/Option.h>
+#include <rapidjson/document.h>
+#include <rapidjson/writer.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <ostream>
+#include <set>
+
+namespace moltbot::cli {
+
+namespace {
+
+struct CatalogModel {
+    std::string name;
+    std::string input;         // "text", "text+image"
+    int64_t contextWindow = 0;
+};
+
+struct Row {
+    std::string key;  // "<prefix>/<id>"
+    const CatalogModel *model = nullptr;
+    std::vector<std::string> tags;
+};
+
+// Ids differ between configs and catalogs in one common way: "claude-sonnet-4-5" for "claude-sonnet-4.5". Dashes and
+// dots between two digits count as the same character, as plugins that resolve such ids do.
+std::string foldDigitSeparators(const std::string &id) {
+    std::string folded = id;
+    for (std::size_t i = 1; i + 1 < folded.size(); ++i) {
+        if ((folded[i] == '-' || folded[i] == '.') && std::isdigit(static_cast<unsigned char>(folded[i - 1])) &&
+            std::isdigit(static_cast<unsigned char>(folded[i + 1]))) {
+            folded[i] = '.';
+        }
+    }
+    return folded;
+}
+
+class Catalogs {
+public:
+    Catalogs(runtime::Runtime &host, std::ostream &err) : host_(host), err_(err) {}
+
+    // The models of the plugin serving `prefix`, read once; empty (with a warning) when the plugin cannot list them.
+    const std::map<std::string, CatalogModel> &of(const std::string &prefix) {
+        auto [it, fresh] = catalogs_.try_emplace(prefix);
+        if (!fresh) return it->second;
+        try {
+            const plugin::ProviderInstance &instance = host_.instance(prefix);
+            if (instance.provider().vtable.list_models == nullptr) return it->second;
+            plugin::CallResult result = instance.listModels([&](uint32_t kind, std::string_view json) {
+                if (kind != MB_EVENT_MODEL) return true;
+                rapidjson::Document event;
+                event.Parse(json.data(), json.size());
+                if (event.HasParseError() || !event.IsObject() || !event.HasMember("id") || !event["id"].IsString()) {
+                    return true;
+                }
+                CatalogModel model;
+                if (event.HasMember("name") && event["name"].IsString()) model.name = event["name"].GetString();
+                if (event.HasMember("input") && event["input"].IsString()) model.input = event["input"].GetString();
+                if (event.HasMember("context_length") && event["context_length"].IsInt64()) {
+                    model.contextWindow = event["context_length"].GetInt64();
+                }
+                it->second[event["id"].GetString()] = std::move(model);
+                return true;
+            });
+            if (!result.ok()) err_ << "moltbot: warning: could not list the " << prefix << " models: " << result.message << "\n";
+        } catch (const std::exception &error) {
+            err_ << "moltbot: warning: " << error.what() << "\n";
+        }
+        return it->second;
+    }
+
+    const CatalogModel *find(const pipeline::ModelRef &ref) {
+        const auto &models = of(ref.prefix);
+        if (auto it = models.find(ref.id); it != models.end()) return &it->second;
+        std::string folded = foldDigitSeparators(ref.id);
+        for (const auto &[id, model] : models) {
+            if (foldDigitSeparators(id) == folded) return &model;
+        }
+        return nullptr;
+    }
+
+private:
+    runtime::Runtime &host_;
+    std::ostream &err_;
+    std::map<std::string, std::map<std::string, CatalogModel>> catalogs_;
+};
+
+bool isLoopbackUrl(const std::string &url) {
+    try {
+        std::string host = Poco::URI(url).getHost();
+        return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 ||
+               (host.size() > 6 && host.compare(host.size() - 6, 6, ".local") == 0);
+    } catch (const std::exception &) {
+        return false;
+    }
+}
+
+// The base URL an instance of `prefix` would use, from the create config the host hands the plugin.
+std::string baseUrlOf(const config::Config &config, const std::string &prefix) {
+    rapidjson::Document instance;
+    std::string json = runtime::instanceConfigJson(config, prefix);
+    instance.Parse(json.c_str());
+    const auto &settings = instance["config"];
+    return settings.HasMember("baseUrl") && settings["baseUrl"].IsString() ? settings["baseUrl"].GetString() : "";
+}
+
+std::string contextText(int64_t tokens) {
+    if (tokens <= 0) return "-";
+    return std::to_string((tokens + 512) / 1024) + "k";
+}
+
+std::string fit(const std::string &text, std::size_t width) {
+    if (text.size() <= width) return text + std::string(width - text.size(), ' ');
+    return text.substr(0, width - 3) + "...";
+}
+
+std::string join(const std::vector<std::string> &items) {
+    std::string out;
+    for (const auto &item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+class ModelsListCommand : public Command {
+public:
+    std::string name() const override { return "models list"; }
+    std::string summary() const override { return "list the configured models, or every model the plugins know"; }
+    std::string details() const override {
+        return "Without --all: the default model, the fallbacks and the keys of agents.defaults.models, tagged "
+               "default, fallback#N, configured, alias:<name>, and missing when the provider does not list the id. "
+               "Catalogs are cached in the state folder; --refresh fetches them again.";
+    }
+    void defineOptions(Poco::Util::OptionSet &options) const override {
+        using Poco::Util::Option;
+        options.addOption(Option("all", "a", "every model of every plugin that lists its models"));
+        options.addOption(Option("provider", "", "only the models of this prefix (e.g. openrouter)").argument("PREFIX"));
+        options.addOption(Option("refresh", "", "fetch the model catalogs again instead of using the cache"));
+        options.addOption(Option("json", "", "print {\"count\", \"models\": [...]} as JSON"));
+        options.addOption(Option("plain", "", "print one model key per line"));
+    }
+
+    int run(const Invocation &invocation, Streams streams) const override {
+        if (!invocation.positionals.empty()) throw UsageError{"unexpected argument '" + invocation.positionals[0] + "'"};
+        if (invocation.has("json") && invocation.has("plain")) throw UsageError{"choose either --json or --plain, not both"};
+        config::Config config = loadConfig(true);
+        config.applyEnvBlock();
+        http::CancelToken cancel;
+        runtime::RuntimeOptions options;
+        options.refreshCatalogs = invocation.has("refresh");
+        runtime::Runtime host(config, cancel, options, streams.err);
+        Catalogs catalogs(host, streams.err);
+        std::string onlyPrefix = invocation.value("provider");
+
+        std::vector<Row> rows = invocation.has("all") ? allRows(host, catalogs) : configuredRows(config, catalogs, streams);
+        std::erase_if(rows, [&](const Row &row) { return !onlyPrefix.empty() && row.key.rfind(onlyPrefix + "/", 0) != 0; });
+
+        std::map<std::string, std::pair<bool, bool>> access;  // prefix -> (local, auth)
+        auto accessOf = [&](const std::string &key) {
+            std::string prefix = key.substr(0, key.find('/'));
+            auto [it, fresh] = access.try_emplace(prefix);
+            if (fresh) it->second = {isLoopbackUrl(baseUrlOf(config, prefix)), !config.resolveApiKey(prefix).key.empty()};
+            return it->second;
+        };
+
+        if (invocation.has("plain")) {
+            for (const auto &row : rows) streams.out << row.key << "\n";
+            return kOk;
+        }
+        if (invocation.has("json")) {
+            rapidjson::Document document(rapidjson::kObjectType);
+            auto &allocator = document.GetAllocator();
+            document.AddMember("count", static_cast<uint64_t>(rows.size()), allocator);
+            rapidjson::Value models(rapidjson::kArrayType);
+            for (const auto &row : rows) {
+                auto [local, auth] = accessOf(row.key);
+                rapidjson::Value item(rapidjson::kObjectType);
+                item.AddMember("key", jsonString(row.key, allocator), allocator);
+                item.AddMember("name", row.model ? jsonString(row.model->name, allocator) : rapidjson::Value(), allocator);
+                item.AddMember("input", row.model ? jsonString(row.model->input, allocator) : rapidjson::Value(), allocator);
+                item.AddMember("contextWindow", row.model ? rapidjson::Value(row.model->contextWindow) : rapidjson::Value(), allocator);
+                item.AddMember("local", local, allocator);
+                item.AddMember("available", auth, allocator);
+                rapidjson::Value tags(rapidjson::kArrayType);
+                for (const auto &tag : row.tags) tags.PushBack(jsonString(tag, allocator), allocator);
+                item.AddMember("tags", tags, allocator);
+                item.AddMember("missing", row.model == nullptr, allocator);
+                models.PushBack(item, allocator);
+            }
+            document.AddMember("models", models, allocator);
+            rapidjson::StringBuffer buffer;
+            rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+            document.Accept(writer);
+            streams.out << buffer.GetString() << "\n";
+            return kOk;
+        }
+        if (rows.empty()) {
+            streams.out << "No models found.\n";
+            return kOk;
+        }
+        streams.out << fit("Model", 42) << " " << fit("Input", 10) << " " << fit("Ctx", 8) << " " << fit("Local", 5)
+                    << " " << fit("Auth", 5) << " Tags\n";
+        for (const auto &row : rows) {
+            auto [local, auth] = accessOf(row.key);
+            streams.out << fit(row.key, 42) << " " << fit(row.model ? row.model->input : "-", 10) << " "
+                        << fit(row.model ? contextText(row.model->contextWindow) : "-", 8) << " "
+                        << fit(row.model ? (local ? "yes" : "no") : "-", 5) << " "
+                        << fit(row.model ? (auth ? "yes" : "no") : "-", 5) << " " << join(row.tags) << "\n";
+        }
+        return kOk;
+    }
+
+private:
+    static std::vector<Row> configuredRows(const config::Config &config, Catalogs &catalogs, Streams streams) {
+        std::vector<Row> rows;
+        auto rowFor = [&](const std::string &name) -> Row * {
+            std::string text = config.resolveAlias(name).value_or(name);
+            auto ref = pipeline::parseModelRef(text);
+            if (!ref) {
+                streams.err << "moltbot: warning: '" << name << "' is not a model ref (<provider>/<model>)\n";
+                return nullptr;
+            }
+            for (auto &row : rows) {
+                if (row.key == ref->full()) return &row;
+            }
+            rows.push_back({ref->full(), catalogs.find(*ref), {}});
+            return &rows.back();
+        };
+        if (std::string primary = config.primaryModel(); !primary.empty()) {
+            if (Row *row = rowFor(primary)) row->tags.push_back("default");
+        }
+        int index = 0;
+        for (const auto &fallback : config.fallbacks()) {
+            if (Row *row = rowFor(fallback)) row->tags.push_back("fallback#" + std::to_string(++index));
+        }
+        for (const auto &key : config.configuredModels()) {
+            if (Row *row = rowFor(key)) row->tags.push_back("configured");
+        }
+        for (const auto &[alias, ref] : config.aliases()) {
+            for (auto &row : rows) {
+                if (row.key == ref) row.tags.push_back("alias:" + alias);
+            }
+        }
+        for (auto &row : rows) {
+            if (row.model == nullptr) row.tags.push_back("missing");
+        }
+        return rows;
+    }
+
+    static std::vector<Row> allRows(runtime::Runtime &host, Catalogs &catalogs) {
+        std::set<std::string> prefixes;
+        for (const auto &loaded : host.registry().plugins()) {
+            for (const auto &provider : loaded.providers) {
+                if ((provider->info.capabilities & MB_CAP_LIST_MODELS) == 0) continue;
+                for (const auto &prefix : provider->info.prefixes) {
+                    if (host.registry().find(prefix) == provider) prefixes.insert(prefix);
+                }
+            }
+        }
+        std::vector<Row> rows;
+        for (const auto &prefix : prefixes) {
+            for (const auto &[id, model] : catalogs.of(prefix)) rows.push_back({prefix + "/" + id, &model, {}});
+        }
+        return rows;  // sorted by prefix, then id: both maps are ordered
+    }
+};
+
+}  // namespace
+
+void addModelsListCommand(CommandList &commands) { commands.push_back(std::make_unique<ModelsListCommand>()); }
+
+}  // namespace moltbot::cli
