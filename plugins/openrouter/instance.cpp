@@ -22,7 +22,7 @@ using sdk::Failure;
 namespace {
 
 constexpr uint32_t kCatalogTimeoutMs = 30000;
-constexpr int64_t kRetryStaleAfterSeconds = 300;  // after a failed refresh, how long the stale copy is used
+constexpr int64_t kRetryAfterFailureSeconds = 300;  // after a failed fetch, how long before the next one
 
 int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -239,7 +239,7 @@ Instance::Exchange Instance::send(sdk::Call call, sdk::Host::HttpRequest request
 }
 
 // Fresh in memory or on disk: no network. Stale: a conditional GET (ETag / Last-Modified); a failure then keeps the
-// stale copy, retried after kRetryStaleAfterSeconds. Nothing cached and the fetch fails: throws.
+// stale copy. Nothing cached and the fetch fails: throws. Either way the next fetch waits kRetryAfterFailureSeconds.
 template <class T>
 std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
     std::lock_guard<std::mutex> lock(cached.mutex);
@@ -261,6 +261,8 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
     }
     bool fresh = cached.value && now - cached.fetchedAt < config_.catalogTtlSeconds;
     if (cached.value && !cached.forceRefresh && (fresh || now < cached.nextAttempt)) return cached.value;
+    // Offline without a copy: fail at once rather than make every chat request wait for another failed fetch.
+    if (!cached.value && now < cached.nextAttempt) throw Failure(MB_ERR_UNAVAILABLE, cached.lastError);
 
     sdk::Host::HttpRequest request;
     request.url = config_.baseUrl + "/" + cached.resource;
@@ -295,10 +297,14 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
         }
         return cached.value;
     } catch (const Failure &failure) {
-        if (!cached.value || failure.code() == MB_ERR_CANCELLED) throw;
+        if (failure.code() == MB_ERR_CANCELLED) throw;
+        cached.nextAttempt = now + kRetryAfterFailureSeconds;
+        if (!cached.value) {
+            cached.lastError = failure.message();
+            throw;
+        }
         host_.log(MB_LOG_WARNING, std::string("openrouter: using the cached /") + cached.resource +
                                       " list, its refresh failed: " + failure.message());
-        cached.nextAttempt = now + kRetryStaleAfterSeconds;
         cached.forceRefresh = false;
         return cached.value;
     }

@@ -53,7 +53,8 @@ private:
         std::shared_ptr<const T> value;
         std::string etag, lastModified;
         int64_t fetchedAt = 0;    // unix seconds
-        int64_t nextAttempt = 0;  // after a failed refresh, the stale copy is used until then
+        int64_t nextAttempt = 0;  // after a failed fetch, no new attempt before then
+        std::string lastError;    // why that fetch failed, while there is no copy to fall back on
         bool diskRead = false;
         bool forceRefresh = false;
     };

@@ -263,6 +263,9 @@ TEST_CASE("chat: without a catalog the model id goes as given") {
     REQUIRE(json::parse(body, host.requestsTo("/chat/completions")[0].body));
     CHECK(json::getString(body, "model") == "anthropic/claude-sonnet-4-5");
     CHECK(events.of(MB_EVENT_NOTICE).empty());
+    // The failed fetch is not repeated by every request.
+    REQUIRE(instance.chat(kRequest, "", moltbot::sdk::Call(&events.call), true) == MB_OK);
+    CHECK(host.requestsTo("/models").size() == 1);
 }
 
 TEST_CASE("catalog: list_models, the disk cache, its TTL, validators, offline use, forced refresh") {

@@ -1,6 +1,7 @@
 // The built openrouter.so as the host sees it: its export list, negotiation, descriptor, and a create/stream/destroy
 // round trip through the C vtable against the fake host.
 #include "fake_host.hpp"
+#include "loaded_plugin.hpp"
 #include "samples.hpp"
 
 #include <moltbot/ext/key_info.h>
@@ -9,8 +10,6 @@
 
 #include <doctest/doctest.h>
 
-#include <dlfcn.h>
-
 #include <sstream>
 #include <string>
 
@@ -18,42 +17,10 @@ using moltbot::openrouter::test::Canned;
 using moltbot::openrouter::test::Events;
 using moltbot::openrouter::test::FakeHost;
 
-namespace {
-
-std::string pluginPath() { return moltbot::test::buildPath("plugins/openrouter/openrouter.so").string(); }
-
-struct Library {
-    Library() : handle(dlopen(pluginPath().c_str(), RTLD_NOW | RTLD_LOCAL)) {}
-    ~Library() {
-        if (handle != nullptr) dlclose(handle);
-    }
-    Library(const Library &) = delete;
-    Library &operator=(const Library &) = delete;
-    void *handle;
-};
-
-mb_host_info hostInfo(uint32_t min, uint32_t max) {
-    mb_host_info info{};
-    info.struct_size = sizeof info;
-    info.abi_min = min;
-    info.abi_max = max;
-    info.host_name = "test";
-    info.host_version = "0";
-    return info;
-}
-
-struct ErrorBuffer {
-    ErrorBuffer() {
-        error.struct_size = sizeof error;
-        error.message = text;
-        error.message_capacity = sizeof text;
-        error.retry_after_ms = -1;
-    }
-    char text[512] = {};
-    mb_error error{};
-};
-
-}  // namespace
+using moltbot::openrouter::test::ErrorBuffer;
+using moltbot::openrouter::test::hostInfo;
+using moltbot::openrouter::test::LoadedPlugin;
+using moltbot::openrouter::test::pluginPath;
 
 TEST_CASE("openrouter.so exports only the entry symbol") {
     moltbot::test::RunResult nm = moltbot::test::run({"nm", "-D", "--defined-only", pluginPath()});
@@ -67,10 +34,9 @@ TEST_CASE("openrouter.so exports only the entry symbol") {
 }
 
 TEST_CASE("openrouter.so negotiates, describes itself, and streams through its vtable") {
-    Library library;
-    REQUIRE_MESSAGE(library.handle != nullptr, dlerror());
-    auto negotiate = reinterpret_cast<mb_negotiate_fn>(dlsym(library.handle, MB_ENTRY_SYMBOL));
-    REQUIRE(static_cast<bool>(negotiate));
+    LoadedPlugin library;
+    REQUIRE(library.loaded());
+    mb_negotiate_fn negotiate = library.negotiate;
 
     const mb_plugin_entry *entry = nullptr;
     mb_host_info future = hostInfo(MB_ABI_MAKE_VERSION(2, 0), MB_ABI_MAKE_VERSION(2, 3));
@@ -106,7 +72,7 @@ TEST_CASE("openrouter.so negotiates, describes itself, and streams through its v
     mb_instance *instance = nullptr;
     const std::string bad = R"({"name":"openrouter","config":{"baseUrl":"nowhere"}})";
     CHECK(vtable->create(fake.api(), bad.data(), bad.size(), &instance, &e.error) == MB_ERR_INVALID_ARGUMENT);
-    CHECK(std::string(e.text).find("baseUrl") != std::string::npos);
+    CHECK(e.message().find("baseUrl") != std::string::npos);
 
     const std::string config = R"({"name":"openrouter","config":{"baseUrl":"http://127.0.0.1:9/api/v1"}})";
     REQUIRE(vtable->create(fake.api(), config.data(), config.size(), &instance, &e.error) == MB_OK);
