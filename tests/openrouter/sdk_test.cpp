@@ -75,7 +75,8 @@ TEST_CASE("structs: fields beyond an older, smaller struct are absent and read a
 TEST_CASE("json: strings are escaped, typed look-ups fall back on a wrong type") {
     CHECK(sdk::json::quote("a\"b\\c\n\x01\xC3\xA9") == "\"a\\\"b\\\\c\\n\\u0001\xC3\xA9\"");
     rapidjson::Document doc;
-    REQUIRE(sdk::json::parse(doc, R"({"s":"x","i":3,"f":2.0,"d":1.5,"b":true,"o":{},"a":[]})"));
+    REQUIRE(sdk::json::parse(doc, R"({"s":"x","i":3,"f":2.0,"d":1.5,"b":true,"o":{},"a":[],"huge":1e300})"));
+    CHECK(sdk::json::getInt(doc, "huge", -1) == -1);
     CHECK(sdk::json::getString(doc, "s") == "x");
     CHECK(sdk::json::getString(doc, "i", "def") == "def");
     CHECK(sdk::json::getInt(doc, "i") == 3);

@@ -77,14 +77,4 @@ int32_t guard(mb_error *error, Body &&body) noexcept {
     }
 }
 
-// For entry points without an error struct (destroy, get_extension): run `body`, return `fallback` on any throw.
-template <class T, class Body>
-T guardValue(T fallback, Body &&body) noexcept {
-    try {
-        return std::forward<Body>(body)();
-    } catch (...) {
-        return fallback;
-    }
-}
-
 }  // namespace moltbot::sdk

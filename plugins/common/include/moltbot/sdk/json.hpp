@@ -81,9 +81,12 @@ inline int64_t getInt(const rapidjson::Value &object, const char *name, int64_t 
     const rapidjson::Value *v = member(object, name);
     if (v == nullptr) return fallback;
     if (v->IsInt64()) return v->GetInt64();
-    // Some producers write integral counts as 12.0.
-    if (v->IsDouble() && v->GetDouble() == static_cast<double>(static_cast<int64_t>(v->GetDouble()))) {
-        return static_cast<int64_t>(v->GetDouble());
+    // Some producers write integral counts as 12.0; the range check comes first (casting 1e300 is undefined).
+    if (v->IsDouble()) {
+        double d = v->GetDouble();
+        if (d >= -9.0e18 && d <= 9.0e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
+            return static_cast<int64_t>(d);
+        }
     }
     return fallback;
 }
