@@ -22,13 +22,14 @@ const std::string kDoc = [] {
 // A system prompt of "You are terse." and the document (with a cache_control marker carrying `control`), then the
 // user's question.
 std::string cachedBody(const std::string &model, const std::string &control, const std::string &extra = "") {
-    return R"({"model":")" + model + R"(","messages":[{"role":"system","content":[{"type":"text","text":"You are terse."},)" +
+    return R"({"model":")" + model +
+           R"(","messages":[{"role":"system","content":[{"type":"text","text":"You are terse."},)" +
            R"({"type":"text","text":")" + kDoc + R"(")" + (control.empty() ? "" : ",\"cache_control\":" + control) +
            R"(}]},{"role":"user","content":"Summarise the doc."}])" + extra + "}";
 }
 
-const int kPrefixTokens = (14 + 6000 + 3) / 4;          // up to the marked part
-const int kPromptTokens = (14 + 6000 + 18 + 3) / 4;     // everything
+const int kPrefixTokens = (14 + 6000 + 3) / 4;       // up to the marked part
+const int kPromptTokens = (14 + 6000 + 18 + 3) / 4;  // everything
 
 struct Accounted {
     int prompt, cached, written, completion;
@@ -53,8 +54,8 @@ const char *kOneHour = R"({"type":"ephemeral","ttl":"1h"})";
 TEST_CASE("PromptCache: reads the longest live prefix, writes what follows, honours the TTL and the minimum") {
     PromptCache cache;
     auto now = SimClock::now();
-    Breakpoint first{4000, 1, false};   // 1000 tokens
-    Breakpoint second{8000, 2, true};   // 2000 tokens, 1h
+    Breakpoint first{4000, 1, false};  // 1000 tokens
+    Breakpoint second{8000, 2, true};  // 2000 tokens, 1h
     CacheOutcome initial = cache.account("k", {first, second}, now, 500);
     CHECK(initial.readTokens == 0);
     CHECK(initial.writeTokens5m == 1000);
@@ -98,15 +99,15 @@ TEST_CASE("a repeated cache_control prefix on an Anthropic model is written once
     CHECK(first.prompt == kPromptTokens);
     CHECK(first.cached == 0);
     CHECK(first.written == kPrefixTokens);
-    CHECK(first.cost == doctest::Approx((kPromptTokens - kPrefixTokens) * 3e-6 + kPrefixTokens * 3.75e-6 +
-                                        first.completion * 15e-6));
+    CHECK(first.cost ==
+          doctest::Approx((kPromptTokens - kPrefixTokens) * 3e-6 + kPrefixTokens * 3.75e-6 + first.completion * 15e-6));
 
     Accounted second = usageOf(fixture.chat(cachedBody(kSonnet, kEphemeral)));
     CHECK(second.prompt == kPromptTokens);
     CHECK(second.cached == kPrefixTokens);
     CHECK(second.written == 0);
-    CHECK(second.cost == doctest::Approx((kPromptTokens - kPrefixTokens) * 3e-6 + kPrefixTokens * 0.3e-6 +
-                                         second.completion * 15e-6));
+    CHECK(second.cost ==
+          doctest::Approx((kPromptTokens - kPrefixTokens) * 3e-6 + kPrefixTokens * 0.3e-6 + second.completion * 15e-6));
 
     // /generation reports the saving of a read as a positive cache_discount.
     Reply reply = fixture.chat(cachedBody(kSonnet, kEphemeral));
@@ -150,8 +151,8 @@ TEST_CASE("a 1h TTL is written at the 1h price and outlives a 5m one") {
     Fixture fixture;
     Accounted hour = usageOf(fixture.chat(cachedBody(kSonnet, kOneHour)));
     CHECK(hour.written == kPrefixTokens);
-    CHECK(hour.cost == doctest::Approx((kPromptTokens - kPrefixTokens) * 3e-6 + kPrefixTokens * 6e-6 +
-                                       hour.completion * 15e-6));
+    CHECK(hour.cost ==
+          doctest::Approx((kPromptTokens - kPrefixTokens) * 3e-6 + kPrefixTokens * 6e-6 + hour.completion * 15e-6));
     std::string fiveMinutes = cachedBody("anthropic/claude-opus-4.5", kEphemeral);
     CHECK(usageOf(fixture.chat(fiveMinutes)).written == kPrefixTokens);
 
@@ -172,7 +173,8 @@ TEST_CASE("top-level cache_control caches the whole prompt; a 5th marker is Anth
     for (int i = 0; i < 5; ++i)
         parts += std::string(i ? "," : "") + R"({"type":"text","text":"p)" + std::to_string(i) +
                  R"(","cache_control":{"type":"ephemeral"}})";
-    std::string five = R"({"model":"anthropic/claude-sonnet-4.5","messages":[{"role":"user","content":[)" + parts + "]}]}";
+    std::string five =
+        R"({"model":"anthropic/claude-sonnet-4.5","messages":[{"role":"user","content":[)" + parts + "]}]}";
     Reply reply = fixture.chat(five);
     CHECK(reply.status == 400);
     auto error = reply.json();

@@ -351,11 +351,15 @@ const std::vector<Author> &authors() {
             {"{remm-slerp-l2-13b,toppy-m-7b}", 0.45, 0.65, 6144, 0},
         }},
         {"openchat", "OpenChat", "Other", nullptr, Hosts::kOpen, kNone, false, {{"openchat-7b", 0.1, 0.2, 8192, 0}}},
-        {"huggingfaceh4", "Hugging Face", "Other", nullptr, Hosts::kOpen, kNone, false, {{"zephyr-7b-beta", 0.1, 0.2, 8192, 0}}},
-        {"teknium", "Teknium", "Other", nullptr, Hosts::kOpen, kNone, false, {{"openhermes-2.5-mistral-7b", 0.1, 0.2, 8192, 0}}},
-        {"pygmalionai", "Pygmalion", "Other", nullptr, Hosts::kOpen, kNone, false, {{"mythalion-13b", 0.1, 0.2, 8192, 0}}},
+        {"huggingfaceh4", "Hugging Face", "Other", nullptr, Hosts::kOpen, kNone, false,
+         {{"zephyr-7b-beta", 0.1, 0.2, 8192, 0}}},
+        {"teknium", "Teknium", "Other", nullptr, Hosts::kOpen, kNone, false,
+         {{"openhermes-2.5-mistral-7b", 0.1, 0.2, 8192, 0}}},
+        {"pygmalionai", "Pygmalion", "Other", nullptr, Hosts::kOpen, kNone, false,
+         {{"mythalion-13b", 0.1, 0.2, 8192, 0}}},
         {"raifle", "Raifle", "Other", nullptr, Hosts::kOpen, kNone, false, {{"sorcererlm-8x22b", 0.1, 0.2, 8192, 0}}},
-        {"infermatic", "Infermatic", "Other", nullptr, Hosts::kOpen, kNone, false, {{"mn-inferor-12b", 0.1, 0.2, 8192, 0}}},
+        {"infermatic", "Infermatic", "Other", nullptr, Hosts::kOpen, kNone, false,
+         {{"mn-inferor-12b", 0.1, 0.2, 8192, 0}}},
         {"switchpoint", "Switchpoint", "Other", "switchpoint", Hosts::kFirstParty, kNone, false, {
             {"router", 0.85, 3.4, 131072, kReasoning},
         }},
@@ -379,7 +383,8 @@ constexpr HostSpec kOpenAlways[] = {
     {"deepinfra", 1.0, "fp8", 45, 0.6}, {"together", 1.3, "fp8", 80, 0.5}, {"fireworks", 1.4, "fp8", 95, 0.4}};
 constexpr HostSpec kOpenSometimes[] = {
     {"novita", 1.05, "bf16", 35, 1.1}, {"nebius", 1.1, "fp8", 40, 0.9},  {"groq", 1.6, nullptr, 400, 0.2},
-    {"parasail", 1.15, "fp8", 60, 0.7}, {"cerebras", 1.8, nullptr, 1500, 0.3}, {"deepinfra/turbo", 1.25, "fp4", 120, 0.4}};
+    {"parasail", 1.15, "fp8", 60, 0.7}, {"cerebras", 1.8, nullptr, 1500, 0.3},
+    {"deepinfra/turbo", 1.25, "fp4", 120, 0.4}};
 constexpr HostSpec kAnthropicHosts[] = {{"anthropic", 1, nullptr, 60, 1.4},
                                         {"amazon-bedrock", 1, nullptr, 55, 1.6},
                                         {"google-vertex", 1, nullptr, 58, 1.5},
@@ -474,7 +479,8 @@ std::vector<std::string> supportedParameters(unsigned flags, Hosts hosts) {
     if (flags & kReasoning) params.insert(params.end(), {"reasoning", "include_reasoning"});
     if (hosts == Hosts::kOpenAI) params.insert(params.end(), {"seed", "response_format", "structured_outputs"});
     if (hosts == Hosts::kOpenAI && !(flags & kNoSampling))
-        params.insert(params.end(), {"frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs"});
+        params.insert(params.end(),
+                      {"frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs"});
     if (hosts == Hosts::kAnthropic) params.insert(params.end(), {"top_k", "response_format", "structured_outputs"});
     if (hosts == Hosts::kOpen || hosts == Hosts::kFirstPartyAndOpen)
         params.insert(params.end(), {"frequency_penalty", "presence_penalty", "repetition_penalty", "top_k", "min_p",
@@ -536,7 +542,8 @@ Catalog::Catalog() {
                 model.inputModalities = {"text"};
                 if (family.flags & (kVision | kAudio)) model.inputModalities.push_back("image");
                 if (family.flags & kFiles) model.inputModalities.push_back("file");
-                if (family.flags & kAudio) model.inputModalities.insert(model.inputModalities.end(), {"audio", "video"});
+                if (family.flags & kAudio)
+                    model.inputModalities.insert(model.inputModalities.end(), {"audio", "video"});
                 model.supportedParameters = supportedParameters(family.flags, hosts);
                 double size = sizeInBillions(slug);
                 double scale = size > 0 ? std::clamp(std::pow(size / 70.0, 0.8), 0.05, 5.0) : 1.0;

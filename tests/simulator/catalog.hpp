@@ -45,7 +45,7 @@ struct Model {
     std::string tokenizer;
     std::vector<std::string> supportedParameters;
     bool reasoning = false;
-    Pricing pricing;  // the cheapest endpoint's, which is also the default route
+    Pricing pricing;                  // the cheapest endpoint's, which is also the default route
     std::vector<Endpoint> endpoints;  // cheapest first; routing keeps this order among equals
     std::string routesTo;             // routers (openrouter/auto): the model a request is served by
 

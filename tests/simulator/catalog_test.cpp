@@ -24,11 +24,11 @@ const rapidjson::Value *findById(const rapidjson::Value &list, const std::string
 TEST_CASE("the catalog is large, deterministic and holds the models the project relies on") {
     const Catalog &catalog = Catalog::instance();
     CHECK(catalog.models().size() >= 400);
-    for (const char *id : {"anthropic/claude-sonnet-4.5", "anthropic/claude-opus-4.5", "anthropic/claude-haiku-4.5",
-                           "anthropic/claude-3.7-sonnet", "openai/gpt-5.2", "openai/gpt-4o-mini",
-                           "google/gemini-2.5-pro", "meta-llama/llama-3.3-70b-instruct",
-                           "meta-llama/llama-3.3-70b-instruct:free", "deepseek/deepseek-chat",
-                           "mistralai/mistral-large", "x-ai/grok-4", "openrouter/auto"}) {
+    for (const char *id :
+         {"anthropic/claude-sonnet-4.5", "anthropic/claude-opus-4.5", "anthropic/claude-haiku-4.5",
+          "anthropic/claude-3.7-sonnet", "openai/gpt-5.2", "openai/gpt-4o-mini", "google/gemini-2.5-pro",
+          "meta-llama/llama-3.3-70b-instruct", "meta-llama/llama-3.3-70b-instruct:free", "deepseek/deepseek-chat",
+          "mistralai/mistral-large", "x-ai/grok-4", "openrouter/auto"}) {
         CHECK_MESSAGE(catalog.find(id) != nullptr, id);
     }
     CHECK(catalog.find("anthropic/claude-sonnet-4-5") == nullptr);  // the dashed form is not an OpenRouter id
@@ -107,11 +107,11 @@ TEST_CASE("GET /models lists the catalog without auth, with ETag and Last-Modifi
     CHECK(again.header("ETag") == etag);
     Reply stale = fixture.call({"GET", "/api/v1/models", "", {{"If-None-Match", "\"other\""}}, false});
     CHECK(stale.status == 200);
-    Reply since = fixture.call(
-        {"GET", "/api/v1/models", "", {{"If-Modified-Since", reply.header("Last-Modified")}}, false});
+    Reply since =
+        fixture.call({"GET", "/api/v1/models", "", {{"If-Modified-Since", reply.header("Last-Modified")}}, false});
     CHECK(since.status == 304);
-    Reply older = fixture.call(
-        {"GET", "/api/v1/models", "", {{"If-Modified-Since", "Mon, 01 Jan 2024 00:00:00 GMT"}}, false});
+    Reply older =
+        fixture.call({"GET", "/api/v1/models", "", {{"If-Modified-Since", "Mon, 01 Jan 2024 00:00:00 GMT"}}, false});
     CHECK(older.status == 200);
 }
 
@@ -156,14 +156,19 @@ TEST_CASE("GET /providers maps slugs to display names") {
     auto json = reply.json();
     for (const auto &provider : json["data"].GetArray())
         names[provider["slug"].GetString()] = provider["name"].GetString();
-    std::map<std::string, std::string> expected = {
-        {"openai", "OpenAI"},       {"anthropic", "Anthropic"},
-        {"amazon-bedrock", "Amazon Bedrock"}, {"google-vertex", "Google"},
-        {"google-ai-studio", "Google AI Studio"}, {"azure", "Azure"},
-        {"together", "Together"},   {"deepinfra", "DeepInfra"},
-        {"fireworks", "Fireworks"}, {"groq", "Groq"},
-        {"mistral", "Mistral"},     {"deepseek", "DeepSeek"},
-        {"xai", "xAI"}};
+    std::map<std::string, std::string> expected = {{"openai", "OpenAI"},
+                                                   {"anthropic", "Anthropic"},
+                                                   {"amazon-bedrock", "Amazon Bedrock"},
+                                                   {"google-vertex", "Google"},
+                                                   {"google-ai-studio", "Google AI Studio"},
+                                                   {"azure", "Azure"},
+                                                   {"together", "Together"},
+                                                   {"deepinfra", "DeepInfra"},
+                                                   {"fireworks", "Fireworks"},
+                                                   {"groq", "Groq"},
+                                                   {"mistral", "Mistral"},
+                                                   {"deepseek", "DeepSeek"},
+                                                   {"xai", "xAI"}};
     for (const auto &[slug, name] : expected) CHECK_MESSAGE(names[slug] == name, slug);
     CHECK(names.count("aws-bedrock") == 0);
 }

@@ -91,12 +91,12 @@ void addRetryHeaders(ApiError &error, int retryAfterSeconds, int limit, std::int
 ApiError faultError(const Fault &fault, const Model &model, const Endpoint *endpoint, std::int64_t nowMs) {
     ApiError error;
     error.status = fault.status;
-    std::string detail = fault.status == 404   ? "No endpoints found for " + model.id + "."
-                         : fault.status == 429 ? "Rate limit exceeded: limit_rpm/" + model.id + ". High demand for " +
-                                                     model.id + " on OpenRouter - limited to " +
-                                                     std::to_string(kSharedCapacityRpm) +
-                                                     " requests per minute. Please retry shortly."
-                                               : defaultErrorMessage(fault.status);
+    std::string detail = fault.status == 404 ? "No endpoints found for " + model.id + "."
+                         : fault.status == 429
+                             ? "Rate limit exceeded: limit_rpm/" + model.id + ". High demand for " + model.id +
+                                   " on OpenRouter - limited to " + std::to_string(kSharedCapacityRpm) +
+                                   " requests per minute. Please retry shortly."
+                             : defaultErrorMessage(fault.status);
     std::int64_t resetMs = nowMs + fault.retryAfter * 1000LL;
     if (endpoint) {
         error.message = fault.message.empty() ? "Provider returned error" : fault.message;
@@ -186,12 +186,15 @@ Route routeRequest(Simulator::State &state, const std::string &key, const std::v
         if (model->author() == "anthropic" && prompt.markers > 4) {
             std::string raw = "A maximum of 4 blocks with cache_control may be provided. Found " +
                               std::to_string(prompt.markers) + ".";
-            failed({400, "Provider returned error", metadataJson([&](JsonWriter &writer) {
+            failed({400,
+                    "Provider returned error",
+                    metadataJson([&](JsonWriter &writer) {
                         put(writer, "raw", raw);
                         put(writer, "provider_name", plan.front()->provider->name);
                         put(writer, "is_byok", false);
                         put(writer, "error_type", errorType(400));
-                    }), {}},
+                    }),
+                    {}},
                    plan.front());
             continue;
         }
@@ -285,8 +288,8 @@ std::optional<ToolCall> chooseToolCall(const rapidjson::Document &body, const Pr
             functions.push_back(&tool["function"]);
     }
     if (functions.empty()) return std::nullopt;
-    std::string choice = body.HasMember("tool_choice") && body["tool_choice"].IsString() ? body["tool_choice"].GetString()
-                                                                                          : "auto";
+    std::string choice =
+        body.HasMember("tool_choice") && body["tool_choice"].IsString() ? body["tool_choice"].GetString() : "auto";
     std::string forced;
     if (body.HasMember("tool_choice") && body["tool_choice"].IsObject() && body["tool_choice"].HasMember("function") &&
         body["tool_choice"]["function"].IsObject())
@@ -328,8 +331,8 @@ std::vector<std::string> splitPieces(const std::string &text) {
 
 // A tool call, or the text "[claude-sonnet-4.5 via Anthropic] You said: hi" ("The tool returned: ..." after a tool
 // result), cut at the completion limit.
-Answer composeAnswer(const Model &model, const Endpoint &endpoint, const PromptInfo &prompt,
-                     std::optional<int> limit, std::optional<ToolCall> toolCall) {
+Answer composeAnswer(const Model &model, const Endpoint &endpoint, const PromptInfo &prompt, std::optional<int> limit,
+                     std::optional<ToolCall> toolCall) {
     Answer answer;
     std::string author = model.author();
     if (toolCall) {
@@ -346,13 +349,14 @@ Answer composeAnswer(const Model &model, const Endpoint &endpoint, const PromptI
     const std::string &quoted = afterTool ? prompt.lastText : prompt.lastUserText;
     std::string echo = quoted.size() > kEchoLimit ? quoted.substr(0, kEchoLimit) + "..." : quoted;
     std::string text = "[" + model.shortName() + " via " + endpoint.provider->name + "] " +
-                       (afterTool              ? "The tool returned: " + echo
+                       (afterTool        ? "The tool returned: " + echo
                         : quoted.empty() ? std::string("Hello from the OpenRouter simulator.")
-                                               : "You said: " + echo);
+                                         : "You said: " + echo);
     bool truncated = limit && estimateTokens(text.size()) > *limit;
     if (truncated) {
         std::size_t cut = static_cast<std::size_t>(*limit) * 4;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+            --cut;  // not inside a UTF-8 character
         text.resize(cut);
     }
     answer.completionTokens = truncated ? *limit : estimateTokens(text.size());
@@ -441,7 +445,8 @@ std::string chunkJson(const Served &served, const std::string &piece, const char
     }
     writer.EndObject();
     finishReason ? put(writer, "finish_reason", finishReason) : putNull(writer, "finish_reason");
-    nativeFinishReason ? put(writer, "native_finish_reason", nativeFinishReason) : putNull(writer, "native_finish_reason");
+    nativeFinishReason ? put(writer, "native_finish_reason", nativeFinishReason)
+                       : putNull(writer, "native_finish_reason");
     putNull(writer, "logprobs");
     writer.EndObject();
     writer.EndArray();
@@ -702,11 +707,12 @@ void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerR
 
     CacheOutcome cache;
     if (served->author() == "anthropic" && !prompt.breakpoints.empty())
-        cache = state.cache.account(key + "\n" + served->id, prompt.breakpoints, state.now(),
-                                    state.options.cacheMinTokens);
-    Answer answer = composeAnswer(*served, *endpoint, prompt, completionLimit(body), chooseToolCall(body, prompt, *served));
-    Usage usage = priceUsage(endpoint->pricing, std::max(1, estimateTokens(prompt.chars)), answer.completionTokens,
-                             cache);
+        cache =
+            state.cache.account(key + "\n" + served->id, prompt.breakpoints, state.now(), state.options.cacheMinTokens);
+    Answer answer =
+        composeAnswer(*served, *endpoint, prompt, completionLimit(body), chooseToolCall(body, prompt, *served));
+    Usage usage =
+        priceUsage(endpoint->pricing, std::max(1, estimateTokens(prompt.chars)), answer.completionTokens, cache);
     bool stream = body.HasMember("stream") && body["stream"].IsBool() && body["stream"].GetBool();
     Delivery delivery(state.faults.takeDelivery(*served, *endpoint), state.options.leadingWhitespace && !stream);
     std::int64_t nowMs = state.epochMs();

@@ -11,7 +11,9 @@ using namespace moltbot::sim::test;
 
 namespace {
 
-std::string str(const rapidjson::Value &value) { return value.IsString() ? value.GetString() : "<not a string>"; }
+std::string str(const rapidjson::Value &value) {
+    return value.IsString() ? value.GetString() : "<not a string>";
+}
 
 }  // namespace
 
@@ -192,7 +194,9 @@ TEST_CASE("the key, credits and generation endpoints") {
     CHECK(credits.status == 403);
     CHECK(str(credits.json()["error"]["message"]) == "Only management keys can perform this operation");
 
-    Reply chat = fixture.call({"POST", "/api/v1/chat/completions", chatBody("openai/gpt-5.2", "hi", "\"user\":\"u-42\""),
+    Reply chat = fixture.call({"POST",
+                               "/api/v1/chat/completions",
+                               chatBody("openai/gpt-5.2", "hi", "\"user\":\"u-42\""),
                                {{"HTTP-Referer", "https://moltbot.example"}}});
     double cost = chat.json()["usage"]["cost"].GetDouble();
     std::string id = chat.header("X-Generation-Id");
@@ -222,10 +226,10 @@ TEST_CASE("the key, credits and generation endpoints") {
 
 TEST_CASE("a key configured with a spent limit gets 402; its /key shows the limit") {
     Fixture fixture;
-    Reply set = fixture.post("/_sim/keys",
-                             std::string("{\"key\":\"") + kDefaultKey +
-                                 "\",\"limit\":5,\"usage\":5,\"is_free_tier\":true,\"label\":\"ci\"}",
-                             false);
+    Reply set = fixture.post(
+        "/_sim/keys",
+        std::string("{\"key\":\"") + kDefaultKey + "\",\"limit\":5,\"usage\":5,\"is_free_tier\":true,\"label\":\"ci\"}",
+        false);
     REQUIRE(set.status == 200);
     auto key = fixture.get("/api/v1/key").json();
     CHECK(key["data"]["limit"].GetDouble() == 5);
@@ -247,9 +251,9 @@ TEST_CASE(":free models are limited to 20 requests a minute per key") {
     CHECK(!limited.header("Retry-After").empty());
     CHECK(fixture.chat(chatBody("meta-llama/llama-3.3-70b-instruct", "hi")).status == 200);  // paid: no cap
     // With a paid fallback the request still succeeds.
-    auto fallback = fixture.chat(chatBody("meta-llama/llama-3.3-70b-instruct:free", "hi",
-                                          "\"models\":[\"openai/gpt-4o-mini\"]"))
-                        .json();
+    auto fallback =
+        fixture.chat(chatBody("meta-llama/llama-3.3-70b-instruct:free", "hi", "\"models\":[\"openai/gpt-4o-mini\"]"))
+            .json();
     CHECK(str(fallback["model"]) == "openai/gpt-4o-mini");
     REQUIRE(fixture.post("/_sim/clock", "{\"advance_ms\":61000}", false).status == 200);
     CHECK(fixture.chat(body).status == 200);
@@ -285,10 +289,12 @@ TEST_CASE("a tool named in the user message is called, with arguments that fit i
     CHECK(json["usage"]["completion_tokens"].GetInt() > 0);
 
     // No tool named: a plain answer; tool_choice "none" or a last tool result: never a call.
-    CHECK(fixture.chat(chatBody("openai/gpt-5.2", "hello", kWeatherTools)).json()["choices"][0]["message"]["content"]
+    CHECK(fixture.chat(chatBody("openai/gpt-5.2", "hello", kWeatherTools))
+              .json()["choices"][0]["message"]["content"]
               .IsString());
-    auto none = fixture.chat(chatBody("openai/gpt-5.2", "use get_weather", std::string(kWeatherTools) +
-                                                                            R"(,"tool_choice":"none")"))
+    auto none = fixture
+                    .chat(chatBody("openai/gpt-5.2", "use get_weather",
+                                   std::string(kWeatherTools) + R"(,"tool_choice":"none")"))
                     .json();
     CHECK_FALSE(none["choices"][0]["message"].HasMember("tool_calls"));
     std::string afterTool = std::string(R"({"model":"openai/gpt-5.2",)") + kWeatherTools +
@@ -303,22 +309,25 @@ TEST_CASE("a tool named in the user message is called, with arguments that fit i
 
 TEST_CASE("tool_choice forces a call: a named function, or the first tool when required") {
     Fixture fixture;
-    auto named = fixture.chat(chatBody("openai/gpt-5.2", "hi", std::string(kWeatherTools) +
-                                                                 R"(,"tool_choice":{"type":"function","function":{"name":"get_weather"}})"))
+    auto named = fixture
+                     .chat(chatBody("openai/gpt-5.2", "hi",
+                                    std::string(kWeatherTools) +
+                                        R"(,"tool_choice":{"type":"function","function":{"name":"get_weather"}})"))
                      .json();
     const auto &call = named["choices"][0]["message"]["tool_calls"][0];
     CHECK(str(call["function"]["name"]) == "get_weather");
     CHECK(str(call["id"]).starts_with("call_"));
-    auto required = fixture.chat(chatBody("openai/gpt-5.2", "hi", std::string(kWeatherTools) + R"(,"tool_choice":"required")"))
-                        .json();
+    auto required =
+        fixture.chat(chatBody("openai/gpt-5.2", "hi", std::string(kWeatherTools) + R"(,"tool_choice":"required")"))
+            .json();
     CHECK(str(required["choices"][0]["message"]["tool_calls"][0]["function"]["name"]) == "get_time");
     CHECK(str(required["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]) == "{}");
 }
 
 TEST_CASE("a streamed tool call: id and name first, then argument fragments that concatenate") {
     Fixture fixture;
-    Reply reply = fixture.chat(chatBody("openai/gpt-5.2", "get_weather please", std::string(kWeatherTools) +
-                                                                                  R"(,"stream":true)"));
+    Reply reply = fixture.chat(
+        chatBody("openai/gpt-5.2", "get_weather please", std::string(kWeatherTools) + R"(,"stream":true)"));
     SseEvents events = parseSse(reply.body);
     REQUIRE(events.data.size() >= 5);
     CHECK(events.data.back() == "[DONE]");

@@ -11,15 +11,19 @@ using namespace moltbot::sim::test;
 
 namespace {
 
-std::string str(const rapidjson::Value &value) { return value.IsString() ? value.GetString() : "<not a string>"; }
+std::string str(const rapidjson::Value &value) {
+    return value.IsString() ? value.GetString() : "<not a string>";
+}
 
 }  // namespace
 
 TEST_CASE("requests are recorded exactly, with the provider that served them") {
     Fixture fixture;
-    Call call{"POST", "/api/v1/chat/completions",
-              chatBody("anthropic/claude-sonnet-4.5", "hi", R"("temperature":0.2,"provider":{"only":["amazon-bedrock"]})"),
-              {{"X-OpenRouter-Title", "moltbot"}, {"HTTP-Referer", "https://moltbot.example"}}};
+    Call call{
+        "POST",
+        "/api/v1/chat/completions",
+        chatBody("anthropic/claude-sonnet-4.5", "hi", R"("temperature":0.2,"provider":{"only":["amazon-bedrock"]})"),
+        {{"X-OpenRouter-Title", "moltbot"}, {"HTTP-Referer", "https://moltbot.example"}}};
     Reply reply = fixture.call(call);
     REQUIRE(reply.status == 200);
     fixture.get("/api/v1/models?supported_parameters=tools", false);

@@ -27,13 +27,15 @@ constexpr std::array<std::pair<FaultKind, const char *>, 8> kKindNames = {{
 
 int intField(const rapidjson::Value &object, const char *name, int fallback) {
     if (!object.HasMember(name)) return fallback;
-    if (!object[name].IsInt()) throw std::invalid_argument(std::string("fault field '") + name + "' must be an integer");
+    if (!object[name].IsInt())
+        throw std::invalid_argument(std::string("fault field '") + name + "' must be an integer");
     return object[name].GetInt();
 }
 
 std::string stringField(const rapidjson::Value &object, const char *name) {
     if (!object.HasMember(name)) return "";
-    if (!object[name].IsString()) throw std::invalid_argument(std::string("fault field '") + name + "' must be a string");
+    if (!object[name].IsString())
+        throw std::invalid_argument(std::string("fault field '") + name + "' must be a string");
     return object[name].GetString();
 }
 

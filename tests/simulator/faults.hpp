@@ -29,12 +29,12 @@ struct Fault {
     std::string model;     // match: a model id; empty matches any
     std::string provider;  // match: a provider slug (base-slug rule) or display name; empty matches any
     int times = 1;
-    int status = 0;        // http: the status; error_chunk/error_200: the error code (default 502)
-    std::string message;   // overrides the default error message
-    int delayMs = -1;      // slow_first_byte (default 1000), stall (-1: until the client goes)
-    int afterChunks = 1;   // stall, disconnect, error_chunk, malformed, error_200 (streaming)
-    int retryAfter = 1;    // http 429/503: Retry-After seconds
-    bool done = false;     // error_chunk/error_200 when streaming: still send "data: [DONE]"
+    int status = 0;       // http: the status; error_chunk/error_200: the error code (default 502)
+    std::string message;  // overrides the default error message
+    int delayMs = -1;     // slow_first_byte (default 1000), stall (-1: until the client goes)
+    int afterChunks = 1;  // stall, disconnect, error_chunk, malformed, error_200 (streaming)
+    int retryAfter = 1;   // http 429/503: Retry-After seconds
+    bool done = false;    // error_chunk/error_200 when streaming: still send "data: [DONE]"
 
     // A failure of the upstream call (http kind): provider-scoped faults fail one endpoint, so routing falls over to
     // the next; the others fail the whole model, so only the `models` fallback helps.

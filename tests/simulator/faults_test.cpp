@@ -13,7 +13,9 @@ using namespace moltbot::sim::test;
 
 namespace {
 
-std::string str(const rapidjson::Value &value) { return value.IsString() ? value.GetString() : "<not a string>"; }
+std::string str(const rapidjson::Value &value) {
+    return value.IsString() ? value.GetString() : "<not a string>";
+}
 
 const std::string kStream = chatBody("openai/gpt-5.2", "one two three four five six seven eight", "\"stream\":true");
 const std::string kPlain = chatBody("openai/gpt-5.2", "one two three four five six seven eight");
@@ -101,7 +103,7 @@ TEST_CASE("faults match by model and fire `times` times") {
 TEST_CASE("bad fault lists are rejected with a 400") {
     Fixture fixture;
     CHECK(fixture.post("/_sim/faults", R"([{"kind":"explode"}])", false).status == 400);
-    CHECK(fixture.post("/_sim/faults", R"([{"kind":"http"}])", false).status == 400);  // no status
+    CHECK(fixture.post("/_sim/faults", R"([{"kind":"http"}])", false).status == 400);             // no status
     CHECK(fixture.post("/_sim/faults", R"({"kind":"http","status":500})", false).status == 400);  // not a list
     CHECK(fixture.post("/_sim/faults", R"([{"kind":"stall","times":0}])", false).status == 400);
     CHECK(fixture.post("/_sim/faults", R"({"faults":[{"kind":"stall"}]})", false).status == 200);
@@ -140,7 +142,8 @@ TEST_CASE("an endless stall holds until the client gives up; the server keeps se
 
 TEST_CASE("disconnect closes the connection mid-response") {
     Fixture fixture;
-    fixture.faults(R"([{"kind":"disconnect","after_chunks":2},{"kind":"disconnect","match":{"model":"openai/gpt-4o-mini"}}])");
+    fixture.faults(
+        R"([{"kind":"disconnect","after_chunks":2},{"kind":"disconnect","match":{"model":"openai/gpt-4o-mini"}}])");
     auto stream = tryCall(fixture, {"POST", "/api/v1/chat/completions", kStream});
     CHECK((!stream || stream->body.find("[DONE]") == std::string::npos));
     if (stream) CHECK(parseSse(stream->body).data.size() == 2);

@@ -18,7 +18,9 @@ inline void put(JsonWriter &writer, const char *key, const std::string &value) {
     writer.Key(key);
     writer.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
 }
-inline void put(JsonWriter &writer, const char *key, const char *value) { put(writer, key, std::string(value)); }
+inline void put(JsonWriter &writer, const char *key, const char *value) {
+    put(writer, key, std::string(value));
+}
 inline void put(JsonWriter &writer, const char *key, int value) {
     writer.Key(key);
     writer.Int(value);

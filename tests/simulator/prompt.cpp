@@ -34,7 +34,8 @@ PromptInfo analysePrompt(const rapidjson::Value &request) {
     if (request.HasMember("messages") && request["messages"].IsArray()) {
         for (const auto &message : request["messages"].GetArray()) {
             if (!message.IsObject()) continue;
-            std::string role = message.HasMember("role") && message["role"].IsString() ? message["role"].GetString() : "";
+            std::string role =
+                message.HasMember("role") && message["role"].IsString() ? message["role"].GetString() : "";
             hashInto(hash, role);
             std::string text;
             static const rapidjson::Value kNoContent;
@@ -71,7 +72,9 @@ PromptInfo analysePrompt(const rapidjson::Value &request) {
     return info;
 }
 
-int estimateTokens(std::size_t chars) { return static_cast<int>((chars + 3) / 4); }
+int estimateTokens(std::size_t chars) {
+    return static_cast<int>((chars + 3) / 4);
+}
 
 CacheOutcome PromptCache::account(const std::string &scope, const std::vector<Breakpoint> &breakpoints,
                                   SimClock::time_point now, int minTokens) {

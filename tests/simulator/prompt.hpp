@@ -27,10 +27,10 @@ struct Breakpoint {
 struct PromptInfo {
     std::size_t chars = 0;  // all message text (string contents and text parts), in bytes
     std::vector<Breakpoint> breakpoints;
-    int markers = 0;            // cache_control markers anywhere (text parts, tools, top level): Anthropic allows 4
-    std::string lastUserText;   // the text of the last user message
-    std::string lastRole;       // of the last message ("tool" after a tool result)
-    std::string lastText;       // the text of the last message
+    int markers = 0;           // cache_control markers anywhere (text parts, tools, top level): Anthropic allows 4
+    std::string lastUserText;  // the text of the last user message
+    std::string lastRole;      // of the last message ("tool" after a tool result)
+    std::string lastText;      // the text of the last message
 };
 
 // Reads `messages`, `tools` and the top-level `cache_control` of a chat request. A top-level marker (automatic

@@ -25,7 +25,9 @@ std::vector<std::string> plan(const std::string &model, ProviderPreferences pref
 using Tags = std::vector<std::string>;
 const char *kSonnet = "anthropic/claude-sonnet-4.5";
 
-std::string str(const rapidjson::Value &value) { return value.IsString() ? value.GetString() : "<not a string>"; }
+std::string str(const rapidjson::Value &value) {
+    return value.IsString() ? value.GetString() : "<not a string>";
+}
 
 // The last recorded request.
 rapidjson::Document lastRequest(Fixture &fixture) {
@@ -92,8 +94,9 @@ TEST_CASE("no endpoint left is a 404 naming the model") {
     Reply reply = fixture.chat(chatBody(kSonnet, "hi", R"("provider":{"only":["aws-bedrock"]})"));
     CHECK(reply.status == 404);
     CHECK(str(reply.json()["error"]["message"]) == "No endpoints found for anthropic/claude-sonnet-4.5.");
-    CHECK(fixture.chat(chatBody(kSonnet, "hi", R"("provider":{"ignore":["anthropic","amazon-bedrock","google-vertex"]})"))
-              .status == 404);
+    CHECK(
+        fixture.chat(chatBody(kSonnet, "hi", R"("provider":{"ignore":["anthropic","amazon-bedrock","google-vertex"]})"))
+            .status == 404);
 }
 
 TEST_CASE("a failing provider is skipped in order; without fallbacks its error reaches the client") {
@@ -109,8 +112,8 @@ TEST_CASE("a failing provider is skipped in order; without fallbacks its error r
     CHECK(record["attempts"][0]["status"].GetInt() == 503);
     CHECK(str(record["attempts"][1]["provider"]) == "google-vertex");
 
-    Reply strict = fixture.chat(
-        chatBody(kSonnet, "hi", R"("provider":{"order":["amazon-bedrock"],"allow_fallbacks":false})"));
+    Reply strict =
+        fixture.chat(chatBody(kSonnet, "hi", R"("provider":{"order":["amazon-bedrock"],"allow_fallbacks":false})"));
     CHECK(strict.status == 503);
     auto error = strict.json();
     CHECK(str(error["error"]["message"]) == "Provider returned error");
@@ -134,7 +137,8 @@ TEST_CASE("the models fallback: when the first model fails, the next one serves 
     // Without a fallback the model's failure is the answer; filters that leave the first model nothing also fall back.
     fixture.faults(R"([{"kind":"http","status":429,"match":{"model":"anthropic/claude-sonnet-4.5"}}])");
     CHECK(fixture.chat(chatBody(kSonnet, "hi")).status == 429);
-    Reply filtered = fixture.chat(chatBody(kSonnet, "hi", R"("models":["openai/gpt-5.2"],"provider":{"only":["azure"]})"));
+    Reply filtered =
+        fixture.chat(chatBody(kSonnet, "hi", R"("models":["openai/gpt-5.2"],"provider":{"only":["azure"]})"));
     CHECK(str(filtered.json()["provider"]) == "Azure");
     // An unknown fallback id is rejected up front.
     CHECK(fixture.chat(chatBody(kSonnet, "hi", R"("models":["acme/nope"])")).status == 400);

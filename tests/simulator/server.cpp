@@ -274,7 +274,8 @@ std::string keyJson(const std::string &key, const KeyInfo &info) {
         }
         putOrNull(writer, "limit_reset", info.limitReset);
         put(writer, "include_byok_in_limit", false);
-        for (const char *name : {"usage", "usage_daily", "usage_weekly", "usage_monthly"}) putUsd(writer, name, info.usage);
+        for (const char *name : {"usage", "usage_daily", "usage_weekly", "usage_monthly"})
+            putUsd(writer, name, info.usage);
         for (const char *name : {"byok_usage", "byok_usage_daily", "byok_usage_weekly", "byok_usage_monthly"})
             put(writer, name, 0);
         put(writer, "is_free_tier", info.freeTier);
@@ -618,7 +619,8 @@ private:
             const auto &value = member.value;
             if (name == "label" && value.IsString()) info.label = value.GetString();
             if (name == "limit_reset" && value.IsString()) info.limitReset = value.GetString();
-            if (name == "limit") info.limit = value.IsNumber() ? std::optional<double>(value.GetDouble()) : std::nullopt;
+            if (name == "limit")
+                info.limit = value.IsNumber() ? std::optional<double>(value.GetDouble()) : std::nullopt;
             if (name == "usage" && value.IsNumber()) info.usage = value.GetDouble();
             if (name == "total_credits" && value.IsNumber()) info.totalCredits = value.GetDouble();
             if (name == "is_free_tier" && value.IsBool()) info.freeTier = value.GetBool();
@@ -721,7 +723,6 @@ const char *errorType(int status) {
     }
 }
 
-
 void sendJson(HTTPServerResponse &response, int status, const std::string &body, const Headers &headers) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentType("application/json");
@@ -735,7 +736,9 @@ void sendError(HTTPServerResponse &response, const ApiError &error) {
 
 Simulator::Simulator(Options options) : state_(std::make_unique<State>(std::move(options))) {}
 
-Simulator::~Simulator() { stop(); }
+Simulator::~Simulator() {
+    stop();
+}
 
 void Simulator::start() {
     std::signal(SIGPIPE, SIG_IGN);
@@ -757,9 +760,13 @@ void Simulator::stop() {
     pool_.reset();
 }
 
-std::uint16_t Simulator::port() const { return server_ ? server_->port() : 0; }
+std::uint16_t Simulator::port() const {
+    return server_ ? server_->port() : 0;
+}
 
-std::string Simulator::baseUrl() const { return "http://127.0.0.1:" + std::to_string(port()) + "/api/v1"; }
+std::string Simulator::baseUrl() const {
+    return "http://127.0.0.1:" + std::to_string(port()) + "/api/v1";
+}
 
 void Simulator::addFaults(const std::string &json) {
     rapidjson::Document document;

@@ -17,19 +17,18 @@ class HTTPServer;
 namespace moltbot::sim {
 
 // The keys known when none are configured: a user key and a management key (only the latter may call /credits).
-inline constexpr const char *kDefaultKey =
-    "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";
+inline constexpr const char *kDefaultKey = "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";
 inline constexpr const char *kDefaultManagementKey =
     "sk-or-v1-ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11ba5eba11";
 
 struct Options {
-    std::uint16_t port = 0;                   // 0: an ephemeral port
-    std::vector<std::string> keys;            // user keys; with no keys at all the two defaults above
+    std::uint16_t port = 0;         // 0: an ephemeral port
+    std::vector<std::string> keys;  // user keys; with no keys at all the two defaults above
     std::vector<std::string> managementKeys;
-    int cacheMinTokens = 1024;                // shorter prompt prefixes are never cached
-    int chunkDelayMs = 0;                     // pause between streamed chunks
-    bool leadingWhitespace = false;           // whitespace keep-alive before every non-streaming body
-    int freeRequestsPerMinute = 20;           // per key, over all :free models; 0: unlimited
+    int cacheMinTokens = 1024;       // shorter prompt prefixes are never cached
+    int chunkDelayMs = 0;            // pause between streamed chunks
+    bool leadingWhitespace = false;  // whitespace keep-alive before every non-streaming body
+    int freeRequestsPerMinute = 20;  // per key, over all :free models; 0: unlimited
 };
 
 class Simulator {

@@ -18,9 +18,13 @@ rapidjson::Document parseJson(const std::string &text) {
     return document;
 }
 
-rapidjson::Document Reply::json() const { return parseJson(body); }
+rapidjson::Document Reply::json() const {
+    return parseJson(body);
+}
 
-Fixture::Fixture(Options options) : simulator(std::move(options)) { simulator.start(); }
+Fixture::Fixture(Options options) : simulator(std::move(options)) {
+    simulator.start();
+}
 
 Reply Fixture::call(const Call &call) {
     Poco::Net::HTTPClientSession session("127.0.0.1", simulator.port());
@@ -40,17 +44,22 @@ Reply Fixture::call(const Call &call) {
     for (const auto &[name, value] : response) reply.headers.add(name, value);
     Poco::StreamCopier::copyToString(stream, reply.body);
     // Poco's streams swallow a read error (a timeout, a reset) into badbit; surface it as the error it was.
-    if (stream.bad()) throw Poco::IOException("the response broke off after " + std::to_string(reply.body.size()) + " bytes");
+    if (stream.bad())
+        throw Poco::IOException("the response broke off after " + std::to_string(reply.body.size()) + " bytes");
     return reply;
 }
 
-Reply Fixture::get(const std::string &path, bool auth) { return call({"GET", path, "", {}, auth}); }
+Reply Fixture::get(const std::string &path, bool auth) {
+    return call({"GET", path, "", {}, auth});
+}
 
 Reply Fixture::post(const std::string &path, const std::string &body, bool auth) {
     return call({"POST", path, body, {}, auth});
 }
 
-Reply Fixture::chat(const std::string &body) { return post("/api/v1/chat/completions", body); }
+Reply Fixture::chat(const std::string &body) {
+    return post("/api/v1/chat/completions", body);
+}
 
 void Fixture::faults(const std::string &json) {
     Reply reply = post("/_sim/faults", json, false);
@@ -78,8 +87,8 @@ std::string chatBody(const std::string &model, const std::string &text, const st
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     writer.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
-    std::string body = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":" +
-                       buffer.GetString() + "}]";
+    std::string body =
+        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":" + buffer.GetString() + "}]";
     if (!extra.empty()) body += "," + extra;
     return body + "}";
 }

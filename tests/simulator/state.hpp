@@ -51,7 +51,7 @@ struct Generation {
     std::string finishReason;
     std::string nativeFinishReason;
     bool streamed = false;
-    std::string origin;     // HTTP-Referer
+    std::string origin;  // HTTP-Referer
     std::string userAgent;
     std::string user;       // body "user"
     std::string sessionId;  // body session_id, else the x-session-id header
@@ -72,9 +72,9 @@ struct RecordedRequest {
     Headers headers;
     std::string body;
     int status = 0;
-    std::string model;          // the model that served
-    std::string provider;       // display name of the endpoint that served
-    std::string providerSlug;   // its tag
+    std::string model;         // the model that served
+    std::string provider;      // display name of the endpoint that served
+    std::string providerSlug;  // its tag
     std::string generationId;
     std::vector<Attempt> attempts;
 };
@@ -101,7 +101,8 @@ struct Simulator::State {
     // Sleeps up to `ms`; false when the server is stopping.
     bool sleepFor(int ms) const;
     // Applies `update` to the recorded request `seq`, if it is still recorded.
-    template <typename F> void updateRecord(std::uint64_t seq, F update) {
+    template <typename F>
+    void updateRecord(std::uint64_t seq, F update) {
         std::lock_guard lock(mutex);
         for (auto it = requests.rbegin(); it != requests.rend(); ++it) {
             if (it->seq == seq) {
@@ -120,8 +121,7 @@ const char *defaultErrorMessage(int status);
 const char *errorType(int status);
 
 // POST /chat/completions after authentication; the body has already been parsed.
-void handleChat(Simulator::State &state, Poco::Net::HTTPServerRequest &request,
-                Poco::Net::HTTPServerResponse &response, std::uint64_t seq, const std::string &key,
-                const rapidjson::Document &body);
+void handleChat(Simulator::State &state, Poco::Net::HTTPServerRequest &request, Poco::Net::HTTPServerResponse &response,
+                std::uint64_t seq, const std::string &key, const rapidjson::Document &body);
 
 }  // namespace moltbot::sim
