@@ -29,9 +29,15 @@ bool needsBrackets(const std::string &key) {
     });
 }
 
+// The member named `key`. A StringRef argument would convert to const char * and stop at a NUL inside the key (which
+// JSON5 allows, "a\u0000b"); a Value compares the whole length.
+rapidjson::Value::MemberIterator memberNamed(rapidjson::Value &object, const std::string &key) {
+    return object.FindMember(rapidjson::Value(rapidjson::StringRef(key.data(), key.size())));
+}
+
 rapidjson::Value *findMember(rapidjson::Value &node, const std::string &key) {
     if (node.IsObject()) {
-        auto member = node.FindMember(rapidjson::StringRef(key.data(), key.size()));
+        auto member = memberNamed(node, key);
         return member == node.MemberEnd() ? nullptr : &member->value;
     }
     rapidjson::SizeType index = 0;
@@ -164,7 +170,7 @@ bool unsetPath(rapidjson::Document &document, const PathSegments &segments) {
     const std::string &key = segments.back();
     if (parent->IsObject()) {
         // EraseMember keeps the order of the remaining keys, which the user's file had.
-        auto member = parent->FindMember(rapidjson::StringRef(key.data(), key.size()));
+        auto member = memberNamed(*parent, key);
         if (member == parent->MemberEnd()) return false;
         parent->EraseMember(member);
         return true;

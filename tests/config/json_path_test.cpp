@@ -87,6 +87,21 @@ TEST_CASE("find, set with created parents, replace, unset") {
     CHECK_FALSE(unsetPath(d, parsePath("nothing.here")));
 }
 
+TEST_CASE("keys holding a NUL are found, replaced and removed by their whole name") {
+    // Found by fuzzing: the lookup stopped at the NUL, so set added a second member and get found nothing.
+    rapidjson::Document d = parse("{'a\\u0000b': 1, a: 2}");
+    PathSegments withNul{std::string("a\0b", 3)};
+    REQUIRE(findPath(d, withNul) != nullptr);
+    CHECK(findPath(d, withNul)->GetInt() == 1);
+    rapidjson::Value value(3);
+    setPath(d, withNul, value);
+    CHECK(d.MemberCount() == 2);
+    CHECK(findPath(d, withNul)->GetInt() == 3);
+    CHECK(unsetPath(d, withNul));
+    CHECK(findPath(d, withNul) == nullptr);
+    CHECK(d["a"].GetInt() == 2);
+}
+
 TEST_CASE("secret keys are recognised by their words") {
     for (const char *key : {"apiKey", "api_key", "OPENROUTER_API_KEY", "token", "accessToken", "client_secret",
                             "password", "x-api-key", "Authorization", "key"}) {
