@@ -3,6 +3,7 @@
 #pragma once
 
 #include <moltbot/sdk/guard.hpp>
+#include <moltbot/sdk/http.hpp>
 
 #include <rapidjson/document.h>
 
@@ -14,11 +15,9 @@
 
 namespace moltbot::openrouter {
 
-// The ABI status for an upstream HTTP status (400 -> MB_ERR_INVALID_REQUEST, 429 -> MB_ERR_RATE_LIMITED, ...).
-int32_t statusCode(int32_t httpStatus);
-
-// The value of header `name` (case-insensitive) in a "Name: value\r\n" block, trimmed.
-std::optional<std::string_view> headerValue(std::string_view headers, std::string_view name);
+// The HTTP status mapping and header look-up every HTTP provider shares (moltbot/sdk/http.hpp).
+using sdk::headerValue;
+using sdk::statusCode;
 
 // How long the upstream asked to wait, in ms, or -1: the Retry-After header (seconds), else the error metadata's
 // retry_after_seconds or copied Retry-After header, else X-RateLimit-Reset (epoch ms, header or metadata).
