@@ -194,7 +194,11 @@ std::vector<std::string> Config::applyEnvBlock() {
 }
 
 ApiKey Config::resolveApiKey(std::string_view provider) const {
-    std::string variable = apiKeyVariable(provider);
+    // models.providers.<name>.apiKeyEnv names the variable instead (e.g. a local server's own variable).
+    const rapidjson::Value *keyEnv = member(providerSettings(provider), "apiKeyEnv");
+    std::string variable = keyEnv != nullptr && keyEnv->IsString() && keyEnv->GetStringLength() > 0
+                               ? std::string(keyEnv->GetString())
+                               : apiKeyVariable(provider);
     if (std::string value = getenvOrEmpty(variable); !value.empty()) {
         return {value, filledFromEnvBlock_.count(variable) ? KeySource::ConfigEnv : KeySource::Environment, variable};
     }

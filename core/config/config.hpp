@@ -88,7 +88,8 @@ public:
     // Returns the names it set.
     std::vector<std::string> applyEnvBlock();
 
-    // A provider's key: the environment variable apiKeyVariable(provider) (which the env block may have filled),
+    // A provider's key: the environment variable models.providers.<provider>.apiKeyEnv, else
+    // apiKeyVariable(provider) (which the env block may have filled),
     // then the credentials file, then models.providers.<provider>.apiKey. Empty values are skipped.
     ApiKey resolveApiKey(std::string_view provider) const;
 

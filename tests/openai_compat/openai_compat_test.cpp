@@ -1,0 +1,143 @@
+// The openai-compatible plugin end to end: the real binary, a config entry models.providers.<name> with
+// api "openai-completions", and a loopback OpenAI-compatible server (server.hpp).
+#include "tests/openai_compat/server.hpp"
+#include "tests/support/process.hpp"
+
+#include <rapidjson/document.h>
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace moltbot::test;
+
+namespace {
+
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+// `local` is an openai-compatible provider on the test server; the faulty fixture serves `faulty`.
+struct Setup {
+    OpenAiServer server{"sk-local"};
+    TempDir home;
+
+    explicit Setup(const std::string &localExtra = "apiKey: 'sk-local'", const std::string &agents = "") {
+        home.write(".moltbot/moltbot.json",
+                   "{ models: { providers: { local: { api: 'openai-completions', baseUrl: '" + server.baseUrl() +
+                       "/', " + localExtra + ", headers: { 'X-Title': 'moltbot-test' }, models: ['llama3'] } } }," +
+                       " agents: { defaults: { " + agents + " } } }");
+    }
+
+    RunResult agent(std::vector<std::string> args, RunOptions options = {}) const {
+        args.insert(args.begin(), {moltbotBinary().string(), "agent"});
+        options.env["HOME"] = home.path().string();
+        options.env["MOLTBOT_PLUGIN_PATH"] = buildPath("tests/fixtures/faulty").string();
+        return run(args, options);
+    }
+};
+
+rapidjson::Document parse(const std::string &text) {
+    rapidjson::Document document;
+    document.Parse(text.c_str());
+    REQUIRE_FALSE(document.HasParseError());
+    return document;
+}
+
+}  // namespace
+
+TEST_CASE("a config-defined prefix streams from an OpenAI-compatible server with the key and headers of its entry") {
+    Setup setup;
+    RunResult result = setup.agent({"--model", "local/llama3", "-m", "hi"});
+    INFO(result.err);
+    CHECK(result.exitCode == 0);
+    CHECK(result.out == "Hello from llama3\n");
+    auto requests = setup.server.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].path == "/v1/chat/completions");
+    CHECK(requests[0].authorization == "Bearer sk-local");
+    CHECK(requests[0].title == "moltbot-test");
+    auto body = parse(requests[0].body);
+    CHECK(std::string(body["model"].GetString()) == "llama3");
+    CHECK(body["stream"].GetBool());
+}
+
+TEST_CASE("--no-stream gets one JSON answer; usage reaches --json") {
+    Setup setup;
+    RunResult result = setup.agent({"--model", "local/llama3", "-m", "hi", "--no-stream", "--json"});
+    INFO(result.err);
+    CHECK(result.exitCode == 0);
+    auto json = parse(result.out);
+    CHECK(std::string(json["text"].GetString()) == "Hello from llama3");
+    CHECK(json["usage"]["prompt_tokens"].GetInt() == 3);
+    auto requests = setup.server.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK_FALSE(parse(requests[0].body)["stream"].GetBool());
+}
+
+TEST_CASE("a fallback crosses from another plugin to the config-defined prefix, and back") {
+    Setup toLocal("apiKey: 'sk-local'", "model: { primary: 'faulty/auth', fallbacks: ['local/llama3'] }");
+    RunResult result = toLocal.agent({"-m", "hi", "--json"});
+    INFO(result.err);
+    CHECK(result.exitCode == 0);
+    auto json = parse(result.out);
+    CHECK(std::string(json["model"].GetString()) == "local/llama3");
+    CHECK(std::string(json["text"].GetString()) == "Hello from llama3");
+
+    Setup fromLocal("apiKey: 'sk-local'", "model: { primary: 'local/broken', fallbacks: ['faulty/ok'] }");
+    RunResult back = fromLocal.agent({"-m", "hi", "--json"});
+    INFO(back.err);
+    CHECK(back.exitCode == 0);
+    auto answer = parse(back.out);
+    CHECK(std::string(answer["model"].GetString()) == "faulty/ok");
+    REQUIRE(answer["attempts"].Size() >= 2);
+    CHECK(std::string(answer["attempts"][0]["model"].GetString()) == "local/broken");
+    CHECK(answer["attempts"][0]["http_status"].GetInt() == 503);
+}
+
+TEST_CASE("the key comes from the variable apiKeyEnv names; a wrong key is an auth error quoting the server") {
+    Setup setup("apiKeyEnv: 'LOCAL_TOKEN'");
+    RunOptions right;
+    right.env["LOCAL_TOKEN"] = "sk-local";
+    RunResult ok = setup.agent({"--model", "local/llama3", "-m", "hi"}, right);
+    INFO(ok.err);
+    CHECK(ok.exitCode == 0);
+    CHECK(ok.out == "Hello from llama3\n");
+
+    RunOptions wrong;
+    wrong.env["LOCAL_TOKEN"] = "sk-wrong";
+    RunResult denied = setup.agent({"--model", "local/llama3", "-m", "hi"}, wrong);
+    CHECK(denied.exitCode != 0);
+    CHECK(contains(denied.err, "local HTTP 401: invalid api key"));
+    CHECK(setup.server.requests().back().authorization == "Bearer sk-wrong");
+}
+
+TEST_CASE("an api no plugin serves is named in the error") {
+    TempDir home;
+    home.write(".moltbot/moltbot.json", "{ models: { providers: { local: { api: 'foo', baseUrl: 'http://127.0.0.1:1' } } } }");
+    RunOptions options;
+    options.env["HOME"] = home.path().string();
+    RunResult result = run({moltbotBinary().string(), "agent", "--model", "local/x", "-m", "hi"}, options);
+    CHECK(result.exitCode != 0);
+    CHECK(contains(result.err, "models.providers.local.api is 'foo' but no plugin serves that api"));
+}
+
+TEST_CASE("the plugin lists itself with the config-prefixes capability and the api it serves") {
+    TempDir home;
+    RunOptions options;
+    options.env["HOME"] = home.path().string();
+    RunResult result = run({moltbotBinary().string(), "plugins", "list", "--json"}, options);
+    CHECK(result.exitCode == 0);
+    auto json = parse(result.out);
+    bool found = false;
+    for (const auto &plugin : json["plugins"].GetArray()) {
+        if (std::string(plugin["id"].GetString()) != "ai.moltbot.openai-compatible") continue;
+        found = true;
+        REQUIRE(plugin["apis"].Size() == 1);
+        CHECK(std::string(plugin["apis"][0].GetString()) == "openai-completions");
+        bool configPrefixes = false;
+        for (const auto &capability : plugin["capabilities"].GetArray()) {
+            configPrefixes = configPrefixes || std::string(capability.GetString()) == "config_prefixes";
+        }
+        CHECK(configPrefixes);
+    }
+    CHECK(found);
+}
