@@ -3,7 +3,10 @@
 #include "core/config/paths.hpp"
 #include "core/plugin/build_paths.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -80,6 +83,15 @@ std::vector<SearchFolder> searchFolders() {
         folders.push_back(std::move(candidate));
     }
     return folders;
+}
+
+std::string untrustedReason(const fs::path &path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || (info.st_mode & (S_IWGRP | S_IWOTH)) == 0) return {};
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return std::string("it is writable by ") + ((info.st_mode & S_IWOTH) ? "every user" : "its group") + " (mode " +
+           mode + "), so someone else could change the code moltbot runs; fix it with: chmod go-w " + path.string();
 }
 
 std::vector<fs::path> pluginFiles(const fs::path &folder) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,10 @@ std::string_view originName(FolderOrigin origin);
 
 // The folders searched, in order, without duplicates (the first occurrence of a folder counts).
 std::vector<SearchFolder> searchFolders();
+
+// Why a plugin folder or file may not be trusted, or "" when it may: it is writable by group or others (its own
+// mode bits, following symlinks), so another user could replace the code moltbot runs. The reason says how to fix it.
+std::string untrustedReason(const std::filesystem::path &path);
 
 // The *.so files directly in `folder`, sorted by name. Throws std::filesystem::filesystem_error when the folder
 // cannot be read.

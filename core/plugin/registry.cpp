@@ -380,6 +380,8 @@ Registry Registry::load(const std::vector<SearchFolder> &folders, std::shared_pt
             problem = ec.message();
         } else if (!fs::is_directory(status)) {
             problem = "it is not a folder";
+        } else if (std::string unsafe = untrustedReason(folder.path); !unsafe.empty()) {
+            problem = "refusing to load plugins from it: " + unsafe;
         } else {
             try {
                 files = pluginFiles(folder.path);
@@ -402,6 +404,7 @@ Registry Registry::load(const std::vector<SearchFolder> &folders, std::shared_pt
                 FileId id{info.st_dev, info.st_ino};
                 auto [it, fresh] = loadedFiles.emplace(id, file);
                 if (!fresh) throw LoadError{"it is the same file as " + it->second.string() + ", already loaded"};
+                if (std::string unsafe = untrustedReason(file); !unsafe.empty()) throw LoadError{unsafe};
                 registry.add(loadPlugin(file, id, services));
             } catch (const LoadError &error) {
                 registry.warnings_.push_back("moltbot: skipping plugin " + file.string() + ": " + error.reason);

@@ -4,11 +4,15 @@
 
 #include "core/plugin/registry.hpp"
 
+#include <Poco/DigestStream.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/Util/Option.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <ostream>
 #include <string>
@@ -61,18 +65,30 @@ void printTable(std::ostream &out, const std::vector<std::vector<std::string>> &
     }
 }
 
+// The SHA-256 of a plugin file as hex, so users can check they run the file they meant to; "" if unreadable.
+std::string sha256(const fs::path &file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return {};
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    Poco::DigestOutputStream digest(engine);
+    Poco::StreamCopier::copyStream(in, digest);
+    digest.close();
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
 Registry loadRegistry() {
     // Plugins log through stderr; the list itself goes to stdout.
     return Registry::load(plugin::searchFolders(), std::make_shared<plugin::DefaultHostServices>(std::cerr));
 }
 
 void printText(const Registry &registry, std::ostream &out) {
-    std::vector<std::vector<std::string>> rows{{"ID", "NAME", "VERSION", "ABI", "PREFIXES", "PATH"}};
+    std::vector<std::vector<std::string>> rows{{"ID", "NAME", "VERSION", "ABI", "PREFIXES", "PATH", "SHA-256"}};
     for (const auto &loaded : registry.plugins()) {
+        std::string digest = sha256(loaded.path);
         for (const auto &provider : loaded.providers) {
             rows.push_back({provider->info.id, provider->info.name, provider->info.version,
                             plugin::versionString(provider->abiVersion), join(provider->info.prefixes, ","),
-                            provider->path.string()});
+                            provider->path.string(), digest});
         }
     }
     if (rows.size() == 1) {
@@ -120,6 +136,7 @@ void printJson(const Registry &registry, std::ostream &out) {
     writer.Key("plugins");
     writer.StartArray();
     for (const auto &loaded : registry.plugins()) {
+        std::string digest = sha256(loaded.path);
         for (const auto &provider : loaded.providers) {
             const auto &info = provider->info;
             writer.StartObject();
@@ -134,6 +151,7 @@ void printJson(const Registry &registry, std::ostream &out) {
             writeList(writer, "apis", info.apis);
             writeList(writer, "capabilities", capabilityNames(info.capabilities));
             writeString(writer, "path", provider->path.string());
+            writeString(writer, "sha256", digest);
             writer.EndObject();
         }
     }

@@ -171,3 +171,53 @@ TEST_CASE("an installed binary finds the plugins of its install folder and not t
     CHECK(list.exitCode == 0);
     CHECK(contains(lineWith(list.out, "ai.moltbot.fixture.echo"), (install / "echo.so").string()));
 }
+
+TEST_CASE("plugins list shows the SHA-256 of each plugin file, as text and as JSON") {
+    TempDir home;
+    RunResult digest = run({"sha256sum", fixturePlugin("echo").string()});
+    REQUIRE(digest.exitCode == 0);
+    std::string expected = digest.out.substr(0, 64);
+    RunResult text = runMoltbot({"plugins", "list"}, home, pathOf({"echo"}));
+    CHECK(text.exitCode == 0);
+    CHECK(lineWith(text.out, "ID").find("SHA-256") != std::string::npos);
+    std::string row = lineWith(text.out, "ai.moltbot.fixture.echo");
+    CHECK(contains(row, fixturePlugin("echo").string()));
+    CHECK(row.substr(row.size() - 64) == expected);  // the last column
+    RunResult json = runMoltbot({"plugins", "list", "--json"}, home, pathOf({"echo"}));
+    rapidjson::Document document;
+    document.Parse(json.out.c_str());
+    REQUIRE(document.IsObject());
+    REQUIRE(document["plugins"].Size() >= 1);
+    CHECK(std::string(document["plugins"][0]["sha256"].GetString()) == expected);
+}
+
+TEST_CASE("a plugin file or folder other users may write is refused, saying how to fix it") {
+    TempDir home;
+    TempDir folder;
+    fs::path copy = folder.path() / "echo.so";
+    fs::copy_file(fixturePlugin("echo"), copy);
+    using fs::perms;
+
+    fs::permissions(copy, static_cast<perms>(0666));
+    RunResult refused = runMoltbot({"plugins", "list"}, home, folder.path().string());
+    CHECK(refused.exitCode == 0);
+    CHECK(lineWith(refused.out, "ai.moltbot.fixture.echo").empty());
+    CHECK(contains(refused.out, "  " + copy.string() + ": it is writable by every user (mode 0666)"));
+    CHECK(contains(lineWith(refused.out, copy.string()), "fix it with: chmod go-w " + copy.string()));
+
+    fs::permissions(copy, perms::others_write, fs::perm_options::remove);
+    RunResult group = runMoltbot({"plugins", "list"}, home, folder.path().string());
+    CHECK(contains(group.out, "it is writable by its group (mode 0664)"));
+
+    fs::permissions(copy, perms::group_write, fs::perm_options::remove);
+    fs::permissions(folder.path(), perms::group_write | perms::others_write, fs::perm_options::add);
+    RunResult badFolder = runMoltbot({"plugins", "list"}, home, folder.path().string());
+    CHECK(lineWith(badFolder.out, "ai.moltbot.fixture.echo").empty());
+    CHECK(contains(badFolder.out, "refusing to load plugins from it: it is writable by every user"));
+    CHECK(contains(lineWith(badFolder.out, "refusing"), "chmod go-w " + folder.path().string()));
+
+    fs::permissions(folder.path(), perms::group_write | perms::others_write, fs::perm_options::remove);
+    RunResult fixed = runMoltbot({"plugins", "list"}, home, folder.path().string());
+    CHECK(contains(lineWith(fixed.out, "ai.moltbot.fixture.echo"), copy.string()));
+    CHECK_FALSE(contains(fixed.out, "writable"));
+}
