@@ -1,0 +1,63 @@
+// ABI stability (docs/abi.md §3): a plugin built against the frozen 1.0 header keeps loading and serving, and the
+// struct-growth rule holds both ways with a test-only 1.1 header that grows mb_provider_descriptor.
+#include "tests/abi/frozen_reader.hpp"
+#include "tests/plugins/fixtures.hpp"
+#include "tests/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace moltbot::test;
+
+namespace {
+
+std::filesystem::path versionedDir(const char *version) { return buildPath(std::string("tests/abi/frozen/") + version); }
+
+std::string ask(const char *version, const std::string &model) {
+    TempDir home;
+    RunOptions options;
+    options.env["HOME"] = home.path().string();
+    options.env["MOLTBOT_PLUGIN_PATH"] = versionedDir(version).string();
+    RunResult result = run({moltbotBinary().string(), "agent", "--model", model, "-m", "hi"}, options);
+    INFO(result.err);
+    CHECK(result.exitCode == 0);
+    return result.out;
+}
+
+}  // namespace
+
+TEST_CASE("the frozen 1.0 header is kept: tests/abi/frozen/moltbot/plugin-1.0.h still describes ABI 1.0") {
+    std::string frozen = readFile(sourcePath("tests/abi/frozen/moltbot/plugin-1.0.h"));
+    CHECK(frozen.find("#define MB_ABI_CURRENT_MAJOR 1\n#define MB_ABI_CURRENT_MINOR 0\n") != std::string::npos);
+}
+
+TEST_CASE("a plugin built against the frozen 1.0 header loads and serves in this host") {
+    auto registry = loadFolders({versionedDir("v1_0")});
+    REQUIRE(registry.plugins().size() == 1);
+    CHECK(registry.plugins()[0].abiVersion == MB_ABI_MAKE_VERSION(1, 0));
+    CHECK(registry.find("frozen") != nullptr);
+    CHECK(ask("v1_0", "frozen/any") == "frozen plugin built for ABI 1.0\n");
+}
+
+TEST_CASE("an old plugin in a newer host: the 1.1 field the 1.0 descriptor lacks reads as NULL") {
+    DescriptorSeen seen = readWithNewerHost(versionedDir("v1_0") / "frozen.so", MB_ABI_MAKE_VERSION(1, 1));
+    CHECK(seen.abiVersion == MB_ABI_MAKE_VERSION(1, 0));
+    CHECK(seen.structSize == 80);
+    CHECK(seen.name == "ABI fixture frozen");
+    CHECK_FALSE(seen.docsUrl.has_value());
+}
+
+TEST_CASE("a newer plugin: 1.1 with its new field to a 1.1 host, 1.0 to this host, which ignores the bigger tail") {
+    DescriptorSeen seen = readWithNewerHost(versionedDir("v1_1") / "grown.so", MB_ABI_MAKE_VERSION(1, 1));
+    CHECK(seen.abiVersion == MB_ABI_MAKE_VERSION(1, 1));
+    CHECK(seen.structSize == 88);
+    CHECK(seen.docsUrl == std::optional<std::string>("https://example.org/docs"));
+
+    auto registry = loadFolders({versionedDir("v1_1")});
+    REQUIRE(registry.plugins().size() == 1);
+    CHECK(registry.skipped().empty());
+    CHECK(registry.plugins()[0].abiVersion == MB_ABI_MAKE_VERSION(1, 0));
+    auto provider = registry.find("grown");
+    REQUIRE(provider != nullptr);
+    CHECK(provider->info.name == "ABI fixture grown");
+    CHECK(ask("v1_1", "grown/any") == "grown plugin built for ABI 1.0\n");
+}
