@@ -7,6 +7,7 @@
 #include "core/http/cancel.hpp"
 #include "core/pipeline/runner.hpp"
 #include "core/runtime/runtime.hpp"
+#include "core/util/secrets.hpp"
 
 #include <Poco/Util/Option.h>
 #include <rapidjson/document.h>
@@ -25,6 +26,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 namespace moltbot::cli {
@@ -204,6 +206,20 @@ std::string outcomeJson(const Outcome &outcome) {
     return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
+// An upstream's 401 says little ("User not found."): name the key that was refused, masked, and where it came from.
+void explainRejectedKeys(const config::Config &config, const Outcome &outcome, std::ostream &err) {
+    std::set<std::string> prefixes;
+    for (const auto &record : outcome.attempts) {
+        if (record.outcome == pipeline::statusName(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
+    }
+    for (const auto &prefix : prefixes) {
+        config::ApiKey key = config.resolveApiKey(prefix);
+        if (key.key.empty()) continue;
+        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
+            << ") was rejected; check it with 'moltbot models status --probe'\n";
+    }
+}
+
 class Conversation {
 public:
     explicit Conversation(const std::string &system) {
@@ -362,7 +378,11 @@ public:
             endLine();
             streams.err << "moltbot: " << line << "\n";
         };
-        output.notice = statusLine;
+        // A plugin repeats its notices (a resolved model id, an unknown slug) on every retry; once is enough.
+        std::set<std::string, std::less<>> noticesShown;
+        output.notice = [&](std::string_view line) {
+            if (noticesShown.emplace(line).second) statusLine(line);
+        };
         if (verbose) output.verbose = statusLine;
 
         Conversation conversation(invocation.value("system"));
@@ -391,6 +411,7 @@ public:
                                 << "\n";
                 }
             }
+            if (outcome.status != MB_OK) explainRejectedKeys(config, outcome, streams.err);
             if (verbose) {
                 auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
                 streams.err << "moltbot: total " << elapsed.count() << " ms\n";

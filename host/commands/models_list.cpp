@@ -119,7 +119,8 @@ std::string baseUrlOf(const config::Config &config, const std::string &prefix) {
 
 std::string contextText(int64_t tokens) {
     if (tokens <= 0) return "-";
-    return std::to_string((tokens + 512) / 1024) + "k";
+    // Decimal thousands, as providers state windows (200,000 is "200k", not 195k).
+    return std::to_string((tokens + 500) / 1000) + "k";
 }
 
 std::string fit(const std::string &text, std::size_t width) {
