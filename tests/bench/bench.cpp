@@ -1,0 +1,335 @@
+// moltbot's benchmarks (issue "Benchmarks ..."): figures, not pass/fail. Every comparison is a ratio or difference
+// measured in the same run, against the same in-process OpenRouter simulator, on the same machine; every figure is a
+// median over repeated runs. Prints a table and, with --output FILE, writes it as Markdown with the machine, the date
+// and the commands.
+#include "tests/simulator/server.hpp"
+
+#include "translate.hpp"
+
+#include <moltbot/sdk/sse.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char **environ;
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Sample {
+    double totalMs = 0;
+    double firstByteMs = -1;  // first byte on standard output
+    long maxRssKb = 0;
+    int exitCode = -1;
+    std::size_t outBytes = 0;
+};
+
+double msSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Runs a program once: standard output read (and timed), standard error discarded, rusage of the child.
+Sample spawnOnce(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env) {
+    std::map<std::string, std::string> merged;
+    for (char **entry = environ; *entry != nullptr; ++entry) {
+        std::string text = *entry;
+        std::size_t eq = text.find('=');
+        if (eq != std::string::npos) merged[text.substr(0, eq)] = text.substr(eq + 1);
+    }
+    for (const auto &[name, value] : env) merged[name] = value;
+    std::vector<std::string> envText;
+    for (const auto &[name, value] : merged) envText.push_back(name + "=" + value);
+    std::vector<char *> envp, args;
+    for (auto &item : envText) envp.push_back(item.data());
+    envp.push_back(nullptr);
+    for (const auto &arg : argv) args.push_back(const_cast<char *>(arg.c_str()));
+    args.push_back(nullptr);
+
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    Sample sample;
+    auto start = Clock::now();
+    pid_t pid = 0;
+    int error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (error != 0) {
+        close(out[0]);
+        throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(error));
+    }
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = read(out[0], buffer, sizeof buffer);
+        if (n <= 0) break;
+        if (sample.firstByteMs < 0) sample.firstByteMs = msSince(start);
+        sample.outBytes += static_cast<std::size_t>(n);
+    }
+    close(out[0]);
+    int status = 0;
+    rusage usage{};
+    wait4(pid, &status, 0, &usage);
+    sample.totalMs = msSince(start);
+    sample.maxRssKb = usage.ru_maxrss;
+    sample.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return sample;
+}
+
+struct Stats {
+    double totalMs = 0, firstByteMs = 0;
+    long maxRssKb = 0;
+    int failures = 0;
+};
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0 : values[values.size() / 2];
+}
+
+Stats measure(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env, int runs) {
+    std::vector<double> totals, firsts;
+    Stats stats;
+    spawnOnce(argv, env);  // warm the page cache
+    for (int i = 0; i < runs; ++i) {
+        Sample sample = spawnOnce(argv, env);
+        if (sample.exitCode != 0) ++stats.failures;
+        totals.push_back(sample.totalMs);
+        firsts.push_back(sample.firstByteMs);
+        stats.maxRssKb = std::max(stats.maxRssKb, sample.maxRssKb);
+    }
+    stats.totalMs = median(totals);
+    stats.firstByteMs = median(firsts);
+    return stats;
+}
+
+std::string quote(const std::vector<std::string> &argv) {
+    std::string text;
+    for (const auto &arg : argv) {
+        bool plain = arg.find_first_of(" \"'{}$") == std::string::npos;
+        text += (text.empty() ? "" : " ") + (plain ? arg : "'" + arg + "'");
+    }
+    return text;
+}
+
+struct Report {
+    struct Line {
+        std::string what, figure, budget, verdict;
+    };
+    std::vector<Line> lines;
+    std::vector<std::string> commands;
+
+    void add(std::string what, std::string figure, std::string budget = "", std::string verdict = "") {
+        std::printf("%-58s %18s  %-14s %s\n", what.c_str(), figure.c_str(), budget.c_str(), verdict.c_str());
+        std::fflush(stdout);
+        lines.push_back({std::move(what), std::move(figure), std::move(budget), std::move(verdict)});
+    }
+};
+
+std::string fixed(double value, int digits, const char *unit) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f %s", digits, value, unit);
+    return text;
+}
+
+std::string verdict(bool met) { return met ? "within budget" : "OVER BUDGET"; }
+
+// SSE reader plus the OpenRouter chunk translator over a recorded stream held in memory.
+void streamingThroughput(Report &report) {
+    std::string chunk =
+        R"(data: {"id":"gen-1773323536-Ko6dI9bnZTkPeee45z6T","object":"chat.completion.chunk","created":1773323536,)"
+        R"("model":"anthropic/claude-4.5-sonnet-20250929","provider":"Anthropic","choices":[{"index":0,"delta":)"
+        R"({"role":"assistant","content":"The quick brown fox jumps over the lazy dog. "},"finish_reason":null,)"
+        R"("native_finish_reason":null}]})"
+        "\n\n";
+    std::string stream = ": OPENROUTER PROCESSING\n\n";
+    while (stream.size() < (std::size_t{64} << 20)) stream += chunk;
+    std::size_t events = (stream.size() - 25) / chunk.size();
+    stream += "data: [DONE]\n\n";
+
+    auto run = [&](bool translate) {
+        std::vector<double> rates;
+        for (int round = 0; round < 5; ++round) {
+            std::size_t seen = 0;
+            moltbot::openrouter::StreamTranslator translator(
+                [&seen](uint32_t, std::string_view) {
+                    ++seen;
+                    return true;
+                },
+                0);
+            moltbot::sdk::SseReader reader;
+            auto start = Clock::now();
+            for (std::size_t at = 0; at < stream.size(); at += 16384) {
+                reader.feed(std::string_view(stream).substr(at, 16384), [&](const moltbot::sdk::SseEvent &event) {
+                    if (translate) return translator.onData(event.data) ==
+                                          moltbot::openrouter::StreamTranslator::Step::more;
+                    ++seen;
+                    return true;
+                });
+            }
+            double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+            if (seen < events) throw std::runtime_error("the recorded stream lost events");
+            rates.push_back(static_cast<double>(stream.size()) / seconds / 1e6);
+        }
+        return median(rates);
+    };
+    double readerRate = run(false);
+    double translatedRate = run(true);
+    double eventsPerSecond = translatedRate * 1e6 / static_cast<double>(chunk.size());
+    report.add("SSE reader alone (64 MB recorded stream, 16 KiB feeds)", fixed(readerRate, 0, "MB/s"), ">= 500 MB/s",
+               verdict(readerRate >= 500));
+    report.add("SSE reader + OpenRouter chunk translation", fixed(translatedRate, 0, "MB/s"));
+    report.add("  ... in events (chunks) per second", fixed(eventsPerSecond / 1e6, 2, "M/s"));
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::string output;
+    int runs = 20;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--output" && i + 1 < argc) {
+            output = argv[++i];
+        } else if (arg == "--runs" && i + 1 < argc) {
+            runs = std::max(3, std::atoi(argv[++i]));
+        } else {
+            std::cerr << "usage: moltbot-bench [--runs N] [--output FILE.md]   (run it through scripts/bench.sh)\n";
+            return 2;
+        }
+    }
+    const char *binaryEnv = std::getenv("MOLTBOT_BIN");
+    const char *fixturesEnv = std::getenv("MOLTBOT_BENCH_FIXTURE");
+    if (binaryEnv == nullptr || fixturesEnv == nullptr) {
+        std::cerr << "moltbot-bench: run it through scripts/bench.sh (MOLTBOT_BIN and MOLTBOT_BENCH_FIXTURE unset)\n";
+        return 2;
+    }
+    std::string moltbot = binaryEnv;
+
+    moltbot::sim::Simulator simulator;
+    simulator.start();
+    std::string base = simulator.baseUrl();
+    fs::path home = fs::temp_directory_path() / ("moltbot-bench-" + std::to_string(getpid()));
+    fs::create_directories(home / ".moltbot");
+    std::ofstream(home / ".moltbot/moltbot.json")
+        << R"({"agents":{"defaults":{"model":{"primary":"openrouter/anthropic/claude-sonnet-4.5"}}}})";
+    std::map<std::string, std::string> env{{"HOME", home.string()},
+                                           {"MOLTBOT_STATE_DIR", (home / ".moltbot").string()},
+                                           {"OPENROUTER_BASE_URL", base},
+                                           {"OPENROUTER_API_KEY", moltbot::sim::kDefaultKey},
+                                           {"MOLTBOT_PLUGIN_PATH", ""}};
+    Report report;
+    std::printf("%-58s %18s  %-14s %s\n", "benchmark (median)", "figure", "budget", "");
+
+    // Cold start, with the catalog (>= 400 models) already cached on disk.
+    spawnOnce({moltbot, "models", "list", "--all", "--refresh"}, env);
+    for (auto [args, budget] : std::vector<std::pair<std::vector<std::string>, double>>{
+             {{"--version"}, 10}, {{"models", "list"}, 10}, {{"models", "list", "--all"}, 25}}) {
+        args.insert(args.begin(), moltbot);
+        Stats stats = measure(args, env, runs);
+        report.commands.push_back(quote(args));
+        report.add("cold start: moltbot " + quote({args.begin() + 1, args.end()}), fixed(stats.totalMs, 2, "ms"),
+                   "< " + fixed(budget, 0, "ms"), verdict(stats.totalMs < budget));
+    }
+
+    // Per-request overhead against curl sending the same body to the same simulator (the floor).
+    std::string body = R"({"model":"anthropic/claude-sonnet-4.5","messages":[{"role":"user","content":"hi"}])";
+    for (bool stream : {false, true}) {
+        std::vector<std::string> curl{"curl", "-s", "-X", "POST", base + "/chat/completions", "-H",
+                                      std::string("Authorization: Bearer ") + moltbot::sim::kDefaultKey, "-H",
+                                      "Content-Type: application/json", "-d",
+                                      body + (stream ? R"(,"stream":true})" : "}")};
+        std::vector<std::string> agent{moltbot, "agent", "-m", "hi"};
+        if (!stream) agent.push_back("--no-stream");
+        Stats floor = measure(curl, env, runs);
+        Stats ours = measure(agent, env, runs);
+        report.commands.push_back(quote(curl));
+        report.commands.push_back(quote(agent));
+        std::string mode = stream ? "streaming" : "non-streaming";
+        report.add("request, " + mode + ": curl (the floor)", fixed(floor.totalMs, 2, "ms"));
+        report.add("request, " + mode + ": moltbot agent", fixed(ours.totalMs, 2, "ms"));
+        double added = ours.totalMs - floor.totalMs;
+        report.add("request, " + mode + ": added over curl", fixed(added, 2, "ms"), "<= 5 ms", verdict(added <= 5));
+        if (stream) {
+            report.add("time to first token: curl", fixed(floor.firstByteMs, 2, "ms"));
+            report.add("time to first token: moltbot agent", fixed(ours.firstByteMs, 2, "ms"));
+        }
+        if (ours.failures > 0 || floor.failures > 0) report.add("  (some runs failed)", std::to_string(ours.failures));
+        if (stream) {
+            report.add("peak RSS: moltbot agent, one streamed answer", fixed(static_cast<double>(ours.maxRssKb) / 1024, 1, "MB"),
+                       "< 20 MB", verdict(static_cast<double>(ours.maxRssKb) / 1024 < 20));
+        }
+    }
+
+    streamingThroughput(report);
+
+    // Plugin discovery: a folder of 100 plugins (copies of one fixture), against an empty folder.
+    fs::path empty = home / "plugins-empty", hundred = home / "plugins-100";
+    fs::create_directories(empty);
+    fs::create_directories(hundred);
+    for (int i = 0; i < 100; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "fixture-%03d.so", i);
+        fs::copy_file(fixturesEnv, hundred / name);
+    }
+    auto withPlugins = [&](const fs::path &folder) {
+        auto copy = env;
+        copy["MOLTBOT_PLUGIN_PATH"] = folder.string();
+        return copy;
+    };
+    Stats none = measure({moltbot, "plugins", "list"}, withPlugins(empty), runs);
+    Stats many = measure({moltbot, "plugins", "list"}, withPlugins(hundred), runs);
+    report.commands.push_back("MOLTBOT_PLUGIN_PATH=<folder of 100 copies of " + fs::path(fixturesEnv).filename().string() +
+                              "> " + quote({moltbot, "plugins", "list"}));
+    report.add("plugin discovery: 100 plugins, per plugin", fixed((many.totalMs - none.totalMs) / 100, 3, "ms"));
+
+    simulator.stop();
+    fs::remove_all(home);
+
+    if (!output.empty()) {
+        utsname machine{};
+        uname(&machine);
+        std::time_t now = std::time(nullptr);
+        char date[32];
+        std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+        std::ofstream md(output);
+        md << "# Benchmarks\n\nFigures from `scripts/bench.sh` (median of " << runs
+           << " runs each; comparisons made in the same run against the same in-process OpenRouter simulator on "
+              "127.0.0.1). Budgets are reported, not enforced: a missed one is marked, never hidden.\n\n"
+           << "- Date: " << date << "\n- Machine: " << machine.sysname << " " << machine.release << " "
+           << machine.machine << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " cores\n\n"
+           << "| benchmark | figure | budget | |\n|---|---|---|---|\n";
+        for (const auto &line : report.lines) {
+            md << "| " << line.what << " | " << line.figure << " | " << line.budget << " | " << line.verdict << " |\n";
+        }
+        md << "\n## Commands measured\n\n```\n";
+        for (const auto &command : report.commands) md << command << "\n";
+        md << "```\n\nRe-run with `scripts/bench.sh` (it builds an optimised tree in build-bench/ and rewrites this file).\n";
+        std::printf("\nwritten to %s\n", output.c_str());
+    }
+    return 0;
+}
