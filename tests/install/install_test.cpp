@@ -35,6 +35,7 @@ TEST_CASE("meson install puts the binary, the plugins, the SDK headers and moltb
     CHECK(fs::is_regular_file(tree.includeDir / "moltbot" / "ext" / "key_info.h"));
     CHECK(readFile(tree.includeDir / "moltbot" / "plugin.h") == readFile(sourcePath("plugins/common/include/moltbot/plugin.h")));
     CHECK(fs::is_regular_file(tree.pluginDir / "openrouter.so"));
+    CHECK(fs::is_regular_file(tree.pluginDir / "openai-compatible.so"));
 
     // Headers only: a plugin links nothing of moltbot.
     RunResult libs = run({"pkg-config", "--libs", "moltbot-plugin"}, tree.pkgConfigEnv());
@@ -55,6 +56,7 @@ TEST_CASE("meson install puts the binary, the plugins, the SDK headers and moltb
     RunResult list = run({tree.binary.string(), "plugins", "list"}, options);
     CHECK(list.exitCode == 0);
     CHECK(contains(lineWith(list.out, "ai.moltbot.openrouter"), (tree.pluginDir / "openrouter.so").string()));
+    CHECK(contains(lineWith(list.out, "ai.moltbot.openai-compatible"), tree.pluginDir.string()));
 }
 
 TEST_CASE("a C plugin built out of tree against the installed SDK serves its prefix from the state dir's plugin folder") {
