@@ -224,3 +224,60 @@ TEST_CASE("Ctrl-C at the hidden prompt turns the echo back on and changes nothin
     CHECK(interrupted.echoAtEnd);
     CHECK_FALSE(std::filesystem::exists(home.state()));
 }
+
+TEST_CASE("Ctrl-D at the hidden prompt is refused as no key") {
+    Home home;
+    std::map<std::string, std::string> env{{"HOME", home.path().string()}};
+    TerminalResult ended = runOnTerminal({moltbotBinary().string(), "onboard"}, env, {{"input hidden", "\x04"}});
+    CHECK(ended.exitCode == 1);
+    CHECK(ended.transcript.find("moltbot: no API key entered (end of input); nothing was changed") != std::string::npos);
+    CHECK(ended.echoAtEnd);
+    CHECK_FALSE(std::filesystem::exists(home.state()));
+}
+
+TEST_CASE("--auth-choice skip sets only the default model and needs no terminal") {
+    Home home;
+    RunResult result = home.run({"onboard", "--auth-choice", "skip"});
+    CHECK(result.exitCode == 0);
+    CHECK(result.out == "Set the default model to openrouter/auto in " + home.config().string() + "\n");
+    CHECK_FALSE(std::filesystem::exists(home.credentials()));
+}
+
+TEST_CASE("a stored key is kept when no new one is given; a broken credentials file is named, its key never shown") {
+    Home home;
+    REQUIRE(home.run(kPageCommand).exitCode == 0);
+    RunResult kept = home.run({"onboard", "--non-interactive"});
+    CHECK(kept.exitCode == 0);
+    CHECK(kept.out == "Kept the stored OpenRouter API key sk-or-v1...abcd\nDefault model unchanged: openrouter/auto\n");
+
+    {
+        std::ofstream(home.credentials(), std::ios::trunc) << "{providers: {openrouter: {apiKey: " << kOpenRouterKey << "}}}";
+    }
+    std::map<std::string, std::string> before = home.snapshot();
+    for (const std::vector<std::string> &args : {std::vector<std::string>{"models", "status"}, {"onboard", "--non-interactive"}}) {
+        RunResult result = home.run(args);
+        CHECK(result.exitCode == 1);
+        CHECK(result.err == "moltbot: " + home.credentials().string() +
+                                ":1:35: expected a value, found unquoted text (strings need quotes)\n");
+        CHECK_FALSE(leaksKey(result.out + result.err));
+        CHECK(home.snapshot() == before);
+    }
+}
+
+TEST_CASE("commands that take no arguments say so") {
+    Home home;
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"onboard", "extra"}, "moltbot: 'moltbot onboard' takes no arguments (got 'extra')\n"},
+        {{"config", "path", "x"}, "moltbot: 'moltbot config path' takes no arguments\n"},
+        {{"config", "validate", "x"}, "moltbot: 'moltbot config validate' takes no arguments\n"},
+        {{"models", "status", "x"}, "moltbot: 'moltbot models status' takes no arguments\n"},
+        {{"config", "get"},
+         "moltbot: 'moltbot config get' takes one argument, PATH (got 0); see 'moltbot config get --help'\n"},
+    };
+    for (const auto &[args, message] : cases) {
+        RunResult result = home.run(args);
+        CHECK(result.exitCode == 1);
+        CHECK(result.err == message);
+    }
+    CHECK(home.snapshot().empty());
+}
