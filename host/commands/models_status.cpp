@@ -6,6 +6,7 @@
 #include "core/util/secrets.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/group.hpp"
+#include "host/commands/models_probe.hpp"
 
 #include <Poco/Util/Option.h>
 
@@ -45,7 +46,9 @@ public:
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         options.addOption(Poco::Util::Option("json", "", "print the status as JSON"));
-        options.addOption(Poco::Util::Option("check", "", "exit 1 when the default model's provider has no API key"));
+        options.addOption(Poco::Util::Option("check", "", "exit 1 when the default model's provider has no API key, "
+                                                          "or --probe finds a key rejected"));
+        options.addOption(Poco::Util::Option("probe", "", "ask each provider whether its key is valid, and its limits"));
     }
 
     int run(const Invocation &invocation, Streams streams) const override {
@@ -100,15 +103,25 @@ public:
             }
         }
 
+        std::vector<std::string> keyed;
+        for (const auto &[provider, key] : keys) {
+            if (!key.key.empty()) keyed.push_back(provider);
+        }
+        StatusExtras extras = collectStatusExtras(config, keyed, invocation.has("probe"), streams.err);
         if (invocation.has("json")) {
-            printJson(config, primary, resolvedPrimary, keys, warnings, streams.out);
+            printJson(config, primary, resolvedPrimary, keys, warnings, extras, streams.out);
         } else {
             printText(config, primary, resolvedPrimary, keys, streams.out);
+            extras.printText(streams.out);
         }
         for (const auto &warning : warnings) streams.err << "warning: " << warning << "\n";
 
-        if (invocation.has("check")) return check(resolvedPrimary, keys, streams.err);
-        return kOk;
+        if (!invocation.has("check")) return kOk;
+        if (!extras.keysAccepted()) {
+            streams.err << "moltbot: check failed: a provider rejected its API key\n";
+            return kUsage;
+        }
+        return check(resolvedPrimary, keys, streams.err);
     }
 
 private:
@@ -166,7 +179,7 @@ private:
 
     static void printJson(const config::Config &config, const std::string &primary, const std::string &resolvedPrimary,
                           const std::vector<ProviderKey> &keys, const std::vector<std::string> &warnings,
-                          std::ostream &out) {
+                          const StatusExtras &extras, std::ostream &out) {
         rapidjson::Document doc(rapidjson::kObjectType);
         auto &allocator = doc.GetAllocator();
         auto strings = [&](const std::vector<std::string> &list) {
@@ -202,6 +215,7 @@ private:
         }
         doc.AddMember("providers", providers, allocator);
         doc.AddMember("warnings", strings(warnings), allocator);
+        extras.addJson(doc);
         out << config::toPrettyJson(doc);
     }
 };

@@ -1,0 +1,40 @@
+// What `moltbot models status` adds beyond the config: with --probe, each provider's answer about its API key (the
+// MB_EXT_KEY_INFO extension), and always the models the pipeline has put in cooldown (<state dir>/cooldowns.json).
+#pragma once
+
+#include "core/config/config.hpp"
+#include "core/pipeline/cooldowns.hpp"
+
+#include <rapidjson/document.h>
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moltbot::cli {
+
+struct KeyProbe {
+    enum class Result { Valid, Rejected, Unsupported, Failed };
+    std::string provider;
+    Result result = Result::Failed;
+    std::string message;                 // why it was rejected or could not be checked
+    rapidjson::Document info;            // the provider's key object when valid (OpenRouter: GET /key's data)
+};
+
+struct StatusExtras {
+    std::vector<KeyProbe> probes;  // empty without --probe
+    std::vector<std::pair<std::string, pipeline::Cooldown>> cooldowns;  // still running, soonest first
+
+    // False when a probe found a key rejected.
+    bool keysAccepted() const;
+    void printText(std::ostream &out) const;
+    void addJson(rapidjson::Document &doc) const;
+};
+
+// Probes the keys of `providers` (those with a key) when `probe` is set, and reads the cooldowns. Plugin messages
+// go to `log`.
+StatusExtras collectStatusExtras(const config::Config &config, const std::vector<std::string> &providers, bool probe,
+                                 std::ostream &log);
+
+}  // namespace moltbot::cli
