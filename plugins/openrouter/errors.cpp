@@ -31,22 +31,32 @@ std::string excerpt(std::string_view text, std::size_t limit) {
     return out;
 }
 
+// Delays and reset times beyond this (about 30 years in seconds, or epoch ms) are nonsense, and converting larger
+// doubles to integers would be undefined.
+constexpr double kMaxTime = 1e15;
+
+std::optional<double> plausible(double value) {
+    return std::isfinite(value) && value >= 0 && value <= kMaxTime ? std::optional<double>(value) : std::nullopt;
+}
+
 std::optional<double> parseNumber(std::string_view text) {
     text = trim(text);
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0) return std::nullopt;
-    return value;
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return plausible(value);
 }
 
 // A number given as a JSON number or a numeric string.
-std::optional<double> numberMember(const rapidjson::Value *object, const char *name) {
-    if (object == nullptr) return std::nullopt;
-    const rapidjson::Value *v = json::member(*object, name);
-    if (v == nullptr) return std::nullopt;
-    if (v->IsNumber()) return v->GetDouble() >= 0 ? std::optional<double>(v->GetDouble()) : std::nullopt;
-    if (v->IsString()) return parseNumber(json::view(*v));
+std::optional<double> numberOf(const rapidjson::Value &v) {
+    if (v.IsNumber()) return plausible(v.GetDouble());
+    if (v.IsString()) return parseNumber(json::view(v));
     return std::nullopt;
+}
+
+std::optional<double> numberMember(const rapidjson::Value *object, const char *name) {
+    const rapidjson::Value *v = object != nullptr ? json::member(*object, name) : nullptr;
+    return v != nullptr ? numberOf(*v) : std::nullopt;
 }
 
 // metadata.headers, looked up case-insensitively.
@@ -54,10 +64,7 @@ std::optional<double> metadataHeader(const rapidjson::Value *metadata, std::stri
     const rapidjson::Value *headers = metadata != nullptr ? json::getObject(*metadata, "headers") : nullptr;
     if (headers == nullptr) return std::nullopt;
     for (const auto &m : headers->GetObject()) {
-        if (equalsIgnoreCase(json::view(m.name), name)) {
-            if (m.value.IsNumber()) return m.value.GetDouble();
-            if (m.value.IsString()) return parseNumber(json::view(m.value));
-        }
+        if (equalsIgnoreCase(json::view(m.name), name)) return numberOf(m.value);
     }
     return std::nullopt;
 }

@@ -94,11 +94,14 @@ TEST_CASE("errors: retry-after from headers, metadata, or the rate-limit reset t
     CHECK(retryAfterMs("X-RateLimit-Reset: " + std::to_string(kNow - 10) + "\r\n", nullptr, kNow) == 0);
     CHECK(retryAfterMs("", nullptr, kNow) == -1);
     CHECK(retryAfterMs("Retry-After: soon\r\n", nullptr, kNow) == -1);
+    CHECK(retryAfterMs("Retry-After: 1e300\r\nX-RateLimit-Reset: -5\r\n", nullptr, kNow) == -1);
 
     rapidjson::Document metadata;
     REQUIRE(moltbot::sdk::json::parse(metadata, R"({"headers":{"X-RateLimit-Limit":"50","X-RateLimit-Reset":")" +
                                                     std::to_string(kNow + 60000) + R"("}})"));
     CHECK(retryAfterMs("", &metadata, kNow) == 60000);
+    REQUIRE(moltbot::sdk::json::parse(metadata, R"({"retry_after_seconds":1e300,"headers":{"Retry-After":1e300}})"));
+    CHECK(retryAfterMs("", &metadata, kNow) == -1);
     REQUIRE(moltbot::sdk::json::parse(metadata, R"({"headers":{"Retry-After":"29"}})"));
     CHECK(retryAfterMs("", &metadata, kNow) == 29000);
     // The response header wins over the metadata.
