@@ -578,3 +578,37 @@ TEST_CASE("malformed JSON: streamed and not") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("base URL and attribution") {
+
+TEST_CASE("attribution headers: moltbot's by default, changed or dropped in models.providers.openrouter") {
+    Seed seed;
+    seed.config(kDefaultModel);
+    REQUIRE(seed.moltbotWithKey({"agent", "-m", "hi"}).exitCode == 0);
+    auto headers = [&seed] {
+        auto chats = seed.chatRequests();
+        rapidjson::Document last;
+        last.CopyFrom(chats[chats.Size() - 1]["headers"], last.GetAllocator());
+        return last;
+    };
+    auto defaults = headers();
+    CHECK(std::string(defaults["HTTP-Referer"].GetString()) == "https://github.com/moltbot/moltbot");
+    CHECK(std::string(defaults["X-OpenRouter-Title"].GetString()) == "moltbot");
+    CHECK(std::string(defaults["X-Title"].GetString()) == "moltbot");
+
+    seed.config(R"({
+  models: {
+    providers: {
+      openrouter: { attribution: { title: "my-app", referer: "" } }  // "" sends no header
+    }
+  },
+  agents: { defaults: { model: { primary: "openrouter/anthropic/claude-sonnet-4-5" } } },
+})");
+    REQUIRE(seed.moltbotWithKey({"agent", "-m", "hi"}).exitCode == 0);
+    auto changed = headers();
+    CHECK_FALSE(changed.HasMember("HTTP-Referer"));
+    CHECK(std::string(changed["X-OpenRouter-Title"].GetString()) == "my-app");
+    CHECK(std::string(changed["X-Title"].GetString()) == "my-app");
+}
+
+}  // TEST_SUITE
