@@ -9,6 +9,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,7 +70,9 @@ private:
     }
 
     static void log(void *ctx, int32_t, const char *message, size_t len) {
-        static_cast<FakeHost *>(ctx)->logs.emplace_back(message, len);
+        auto *self = static_cast<FakeHost *>(ctx);
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        self->logs.emplace_back(message, len);
     }
 
     static int32_t lookup(const std::map<std::string, std::string> &values, const char *key, char *buf, size_t *len) {
@@ -90,23 +93,28 @@ private:
         return lookup(static_cast<FakeHost *>(ctx)->secrets, name, buf, len);
     }
 
+    // Thread-safe like a real host: the log and the routes are locked, the callbacks run unlocked.
     static int32_t http(void *ctx, mb_call *, const mb_http_request *request, mb_error *error) {
         auto *self = static_cast<FakeHost *>(ctx);
         std::string url = request->url;
-        self->requests.push_back({request->method, url,
-                                  request->headers ? std::string(request->headers, request->headers_len) : "",
-                                  request->body ? std::string(request->body, request->body_len) : ""});
-        std::deque<Canned> *answers = nullptr;
-        std::size_t best = 0;
-        for (auto &[suffix, queue] : self->routes_) {
-            if (endsWith(url, suffix) && suffix.size() >= best) {
-                answers = &queue;
-                best = suffix.size();
+        Canned answer;
+        {
+            std::lock_guard<std::mutex> lock(self->mutex_);
+            self->requests.push_back({request->method, url,
+                                      request->headers ? std::string(request->headers, request->headers_len) : "",
+                                      request->body ? std::string(request->body, request->body_len) : ""});
+            std::deque<Canned> *answers = nullptr;
+            std::size_t best = 0;
+            for (auto &[suffix, queue] : self->routes_) {
+                if (endsWith(url, suffix) && suffix.size() >= best) {
+                    answers = &queue;
+                    best = suffix.size();
+                }
             }
+            if (answers == nullptr || answers->empty()) return fail(error, MB_ERR_TRANSPORT, "no route");
+            answer = answers->front();
+            if (answers->size() > 1) answers->pop_front();
         }
-        if (answers == nullptr || answers->empty()) return fail(error, MB_ERR_TRANSPORT, "no route");
-        Canned answer = answers->front();
-        if (answers->size() > 1) answers->pop_front();
         if (answer.transportError != MB_OK) return fail(error, answer.transportError, "canned transport failure");
         std::string head = "HTTP/1.1 " + std::to_string(answer.status) + " Canned\r\n" + answer.headers + "\r\n";
         if (request->on_head && request->on_head(request->user, answer.status, head.data(), head.size()) != 0) {
@@ -128,6 +136,7 @@ private:
     }
 
     mb_host_api api_{};
+    std::mutex mutex_;
     std::map<std::string, std::deque<Canned>> routes_;
 };
 

@@ -10,7 +10,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 using namespace moltbot::openrouter;
 using moltbot::openrouter::test::Canned;
@@ -360,4 +362,27 @@ TEST_CASE("key info: GET /key with the key; the data object is emitted") {
     Outcome out = run([&] { return instance.keyInfo(moltbot::sdk::Call(&events.call)); });
     CHECK(out.code == MB_ERR_AUTH);
     CHECK(out.message.find("User not found.") != std::string::npos);
+}
+
+TEST_CASE("an instance serves concurrent calls; the catalog is fetched once") {
+    FakeHost host;
+    stock(host);
+    host.route("/chat/completions", Canned{200, kSseHeaders, test::kTextStream2025});
+    Instance instance(host.api(), config());
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 20; ++i) {
+                Events events;
+                if (instance.chat(kRequest, "", moltbot::sdk::Call(&events.call), true) == MB_OK &&
+                    !events.list.empty() && events.list.back().first == MB_EVENT_DONE) {
+                    ++ok;
+                }
+            }
+        });
+    }
+    for (auto &thread : threads) thread.join();
+    CHECK(ok == 120);
+    CHECK(host.requestsTo("/models").size() == 1);
 }
