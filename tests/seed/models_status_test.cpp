@@ -115,3 +115,12 @@ TEST_CASE("models in cooldown show until when, in text and --json") {
     CHECK(entry["untilMs"].GetInt64() <= nowMs() + 121'000);
     CHECK(std::string(entry["until"].GetString()).ends_with("Z"));
 }
+
+TEST_CASE("--probe with OpenRouter unreachable: not checked, and not a rejected key") {
+    Seed seed;
+    seed.config(kChain);
+    seed.sim.simulator.stop();
+    RunResult result = seed.moltbotWithKey({"models", "status", "--probe", "--check"});
+    CHECK(result.exitCode == 0);
+    CHECK(contains(result.out, "- openrouter not checked: OpenRouter request failed: cannot connect to "));
+}
