@@ -152,7 +152,8 @@ StreamTranslator::Step StreamTranslator::onData(std::string_view data) {
     if (done_) return Step::done;
     data = trimLeft(data);
     if (data == "[DONE]") return finish();
-    rapidjson::Document chunk;
+    rapidjson::MemoryPoolAllocator<> pool(parseBuffer_.data(), parseBuffer_.size());
+    rapidjson::Document chunk(&pool);
     if (!json::parse(chunk, data) || !chunk.IsObject()) malformed("a malformed stream chunk", data);
     if (!noteIdentity(chunk)) return Step::cancelled;
     if (const Value *error = json::getObject(chunk, "error")) throw errorObjectFailure(*error, "stream", nowMs_);

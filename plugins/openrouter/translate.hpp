@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace moltbot::openrouter {
 
@@ -45,6 +46,8 @@ private:
 
     EventSink sink_;
     int64_t nowMs_;
+    // Every chunk is parsed into this buffer first: no allocation per chunk (rapidjson's pool would take 64 KiB).
+    std::vector<char> parseBuffer_ = std::vector<char>(std::size_t{16} << 10);
     std::string model_, provider_, id_;
     std::string finishReason_;
     bool done_ = false;
