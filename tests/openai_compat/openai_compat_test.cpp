@@ -27,11 +27,16 @@ struct Setup {
                        " agents: { defaults: { " + agents + " } } }");
     }
 
-    RunResult agent(std::vector<std::string> args, RunOptions options = {}) const {
-        args.insert(args.begin(), {moltbotBinary().string(), "agent"});
+    RunResult moltbot(std::vector<std::string> args, RunOptions options = {}) const {
+        args.insert(args.begin(), moltbotBinary().string());
         options.env["HOME"] = home.path().string();
         options.env["MOLTBOT_PLUGIN_PATH"] = buildPath("tests/fixtures/faulty").string();
         return run(args, options);
+    }
+
+    RunResult agent(std::vector<std::string> args, RunOptions options = {}) const {
+        args.insert(args.begin(), "agent");
+        return moltbot(std::move(args), std::move(options));
     }
 };
 
@@ -140,4 +145,19 @@ TEST_CASE("the plugin lists itself with the config-prefixes capability and the a
         CHECK(configPrefixes);
     }
     CHECK(found);
+}
+
+TEST_CASE("list_models reports the models of the config entry") {
+    Setup setup("apiKey: 'sk-local'", "model: { primary: 'local/llama3', fallbacks: ['local/unlisted'] }");
+    RunResult result = setup.moltbot({"models", "list", "--json"});
+    INFO(result.err);
+    CHECK(result.exitCode == 0);
+    auto json = parse(result.out);
+    REQUIRE(json["models"].Size() == 2);
+    CHECK(std::string(json["models"][0]["key"].GetString()) == "local/llama3");
+    CHECK_FALSE(json["models"][0]["missing"].GetBool());
+    CHECK(json["models"][0]["local"].GetBool());
+    CHECK(std::string(json["models"][1]["key"].GetString()) == "local/unlisted");
+    CHECK(json["models"][1]["missing"].GetBool());
+    CHECK(setup.server.requests().empty());  // the list comes from the config, not the server
 }
