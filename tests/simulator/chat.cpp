@@ -554,8 +554,9 @@ bool stall(const Simulator::State &state, HTTPServerRequest &request, int ms) {
 
 // The delivery faults taken for one response, at most one of each kind.
 struct Delivery {
-    std::optional<Fault> slowFirstByte, stall, disconnect, errorChunk, malformed, error200;
-    bool leadingWhitespace = false;
+    std::optional<Fault> slowFirstByte, stall, disconnect, errorChunk, malformed, error200, longAnswer, longLine,
+        endless, comments;
+    bool leadingWhitespace = false, invalidUtf8 = false;
 
     explicit Delivery(const std::vector<Fault> &faults, bool whitespace) : leadingWhitespace(whitespace) {
         for (const Fault &fault : faults) {
@@ -567,11 +568,30 @@ struct Delivery {
                 case FaultKind::kMalformed: malformed = fault; break;
                 case FaultKind::kError200: error200 = fault; break;
                 case FaultKind::kLeadingWhitespace: leadingWhitespace = true; break;
+                case FaultKind::kLongAnswer: longAnswer = fault; break;
+                case FaultKind::kLongLine: longLine = fault; break;
+                case FaultKind::kInvalidUtf8: invalidUtf8 = true; break;
+                case FaultKind::kEndless: endless = fault; break;
+                case FaultKind::kComments: comments = fault; break;
                 case FaultKind::kHttp: break;
             }
         }
     }
 };
+
+// The faults that change the answer text: its size and shape, or bytes that are not UTF-8.
+void reshapeAnswer(Answer &answer, const Delivery &delivery) {
+    if (answer.toolCall) return;
+    if (delivery.longAnswer || delivery.longLine) {
+        const Fault &fault = delivery.longAnswer ? *delivery.longAnswer : *delivery.longLine;
+        std::size_t piece = delivery.longAnswer ? 16384 : static_cast<std::size_t>(fault.bytes);
+        answer.pieces.clear();
+        for (std::size_t left = static_cast<std::size_t>(fault.bytes); left > 0; left -= std::min(left, piece))
+            answer.pieces.emplace_back(std::min(left, piece), 'x');
+    }
+    // A lone continuation byte, an overlong encoding and a truncated sequence.
+    if (delivery.invalidUtf8) answer.pieces.front() += "\x80 \xc0\xaf \xe2\x82";
+}
 
 void deliverJson(const Simulator::State &state, HTTPServerRequest &request, HTTPServerResponse &response,
                  const Served &served, const Answer &answer, const Usage &usage, const Delivery &delivery) {
@@ -622,6 +642,12 @@ void deliverStream(const Simulator::State &state, HTTPServerRequest &request, HT
     };
 
     if (!emit(": OPENROUTER PROCESSING\n\n")) return;
+    for (int i = 0; delivery.comments && i < delivery.comments->count; ++i) {
+        if (!emit(": OPENROUTER PROCESSING\n\n")) return;
+    }
+    while (delivery.endless) {
+        if (!data(chunkJson(served, "more ", nullptr, nullptr)) || !state.sleepFor(delivery.endless->delayMs)) return;
+    }
     for (std::size_t sent = 0;; ++sent) {
         if (firesAt(delivery.stall, sent) && !stall(state, request, delivery.stall->delayMs)) return;
         if (firesAt(delivery.disconnect, sent)) {
@@ -715,6 +741,7 @@ void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerR
         priceUsage(endpoint->pricing, std::max(1, estimateTokens(prompt.chars)), answer.completionTokens, cache);
     bool stream = body.HasMember("stream") && body["stream"].IsBool() && body["stream"].GetBool();
     Delivery delivery(state.faults.takeDelivery(*served, *endpoint), state.options.leadingWhitespace && !stream);
+    reshapeAnswer(answer, delivery);
     std::int64_t nowMs = state.epochMs();
     Served info{"gen-" + std::to_string(nowMs / 1000) + "-" + randomAlphanumerics(20), served->id,
                 endpoint->provider->name, nowMs / 1000};

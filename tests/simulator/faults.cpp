@@ -14,7 +14,7 @@ namespace moltbot::sim {
 
 namespace {
 
-constexpr std::array<std::pair<FaultKind, const char *>, 8> kKindNames = {{
+constexpr std::array<std::pair<FaultKind, const char *>, 13> kKindNames = {{
     {FaultKind::kHttp, "http"},
     {FaultKind::kSlowFirstByte, "slow_first_byte"},
     {FaultKind::kStall, "stall"},
@@ -23,6 +23,11 @@ constexpr std::array<std::pair<FaultKind, const char *>, 8> kKindNames = {{
     {FaultKind::kMalformed, "malformed"},
     {FaultKind::kError200, "error_200"},
     {FaultKind::kLeadingWhitespace, "leading_whitespace"},
+    {FaultKind::kLongAnswer, "long_answer"},
+    {FaultKind::kLongLine, "long_line"},
+    {FaultKind::kInvalidUtf8, "invalid_utf8"},
+    {FaultKind::kEndless, "endless"},
+    {FaultKind::kComments, "comments"},
 }};
 
 int intField(const rapidjson::Value &object, const char *name, int fallback) {
@@ -59,7 +64,10 @@ Fault parseFault(const rapidjson::Value &json) {
     fault.times = intField(json, "times", 1);
     fault.status = intField(json, "status", fault.kind == FaultKind::kHttp ? 0 : 502);
     fault.message = stringField(json, "message");
-    fault.delayMs = intField(json, "delay_ms", fault.kind == FaultKind::kSlowFirstByte ? 1000 : -1);
+    int defaultDelay = fault.kind == FaultKind::kSlowFirstByte ? 1000 : fault.kind == FaultKind::kEndless ? 10 : -1;
+    fault.delayMs = intField(json, "delay_ms", defaultDelay);
+    fault.bytes = intField(json, "bytes", 1 << 20);
+    fault.count = intField(json, "count", 10000);
     fault.afterChunks = intField(json, "after_chunks", 1);
     fault.retryAfter = intField(json, "retry_after", 1);
     if (json.HasMember("done")) {
@@ -70,8 +78,10 @@ Fault parseFault(const rapidjson::Value &json) {
     if (fault.status < 400 || fault.status > 599)
         throw std::invalid_argument("fault field 'status' must be an HTTP error status (400-599)");
     if (fault.afterChunks < 0) throw std::invalid_argument("fault field 'after_chunks' must not be negative");
-    if (fault.kind == FaultKind::kSlowFirstByte && fault.delayMs < 0)
-        throw std::invalid_argument("slow_first_byte needs a non-negative delay_ms");
+    if ((fault.kind == FaultKind::kSlowFirstByte || fault.kind == FaultKind::kEndless) && fault.delayMs < 0)
+        throw std::invalid_argument(std::string(faultKindName(fault.kind)) + " needs a non-negative delay_ms");
+    if (fault.bytes < 1) throw std::invalid_argument("fault field 'bytes' must be at least 1");
+    if (fault.count < 0) throw std::invalid_argument("fault field 'count' must not be negative");
     return fault;
 }
 

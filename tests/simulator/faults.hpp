@@ -22,6 +22,11 @@ enum class FaultKind {
     kMalformed,          // invalid JSON body / SSE data
     kError200,           // an error object under HTTP 200
     kLeadingWhitespace,  // whitespace keep-alive before a non-streaming body
+    kLongAnswer,         // an answer of `bytes` bytes, streamed in 16 KiB chunks
+    kLongLine,           // an answer of `bytes` bytes in one chunk (one SSE line when streaming)
+    kInvalidUtf8,        // bytes that are not UTF-8 in the answer text
+    kEndless,            // streaming: content chunks every delay_ms, forever (until the client goes)
+    kComments,           // streaming: `count` SSE comment lines before the first chunk
 };
 
 struct Fault {
@@ -31,10 +36,12 @@ struct Fault {
     int times = 1;
     int status = 0;       // http: the status; error_chunk/error_200: the error code (default 502)
     std::string message;  // overrides the default error message
-    int delayMs = -1;     // slow_first_byte (default 1000), stall (-1: until the client goes)
+    int delayMs = -1;     // slow_first_byte (default 1000), stall (-1: until the client goes), endless (10)
     int afterChunks = 1;  // stall, disconnect, error_chunk, malformed, error_200 (streaming)
     int retryAfter = 1;   // http 429/503: Retry-After seconds
     bool done = false;    // error_chunk/error_200 when streaming: still send "data: [DONE]"
+    int bytes = 0;        // long_answer, long_line: the answer's size (default 1 MiB)
+    int count = 0;        // comments: how many lines (default 10000)
 
     // A failure of the upstream call (http kind): provider-scoped faults fail one endpoint, so routing falls over to
     // the next; the others fail the whole model, so only the `models` fallback helps.

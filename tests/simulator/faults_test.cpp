@@ -2,6 +2,8 @@
 #include "tests/simulator/sim_client.hpp"
 
 #include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -219,6 +221,89 @@ TEST_CASE("leading_whitespace pads one non-streaming body") {
     CHECK(padded.body.starts_with("\n"));
     CHECK(parses(padded.body));  // JSON allows leading whitespace
     CHECK(fixture.chat(kPlain).body.starts_with("{"));
+}
+
+namespace {
+
+// The answer text of a stream: every content delta joined.
+std::string streamedText(const SseEvents &events) {
+    std::string text;
+    for (const auto &data : events.data) {
+        if (data == "[DONE]") continue;
+        auto chunk = parseJson(data);
+        if (chunk["choices"].Size() > 0 && chunk["choices"][0]["delta"].HasMember("content"))
+            text += str(chunk["choices"][0]["delta"]["content"]);
+    }
+    return text;
+}
+
+std::size_t count(const std::string &text, const std::string &part) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("long_answer streams `bytes` bytes in 16 KiB chunks, or sends them in one body") {
+    Fixture fixture;
+    fixture.faults(R"([{"kind":"long_answer","bytes":100000},{"kind":"long_answer","bytes":70000}])");
+    SseEvents events = parseSse(fixture.chat(kStream).body);
+    CHECK(streamedText(events) == std::string(100000, 'x'));
+    CHECK(events.data.size() == 7 + 3);  // 7 content chunks, finish, usage, [DONE]
+    CHECK(str(fixture.chat(kPlain).json()["choices"][0]["message"]["content"]) == std::string(70000, 'x'));
+    CHECK(fixture.post("/_sim/faults", R"([{"kind":"long_answer","bytes":0}])", false).status == 400);
+}
+
+TEST_CASE("long_line sends the answer as one SSE line") {
+    Fixture fixture;
+    fixture.faults(R"([{"kind":"long_line","bytes":300000}])");
+    Reply reply = fixture.chat(kStream);
+    SseEvents events = parseSse(reply.body);
+    CHECK(streamedText(events) == std::string(300000, 'x'));
+    CHECK(events.data.size() == 1 + 3);
+    CHECK(reply.body.find(std::string(300000, 'x')) != std::string::npos);
+}
+
+TEST_CASE("invalid_utf8 puts bytes that are not UTF-8 into the answer") {
+    Fixture fixture;
+    fixture.faults(R"([{"kind":"invalid_utf8"},{"kind":"invalid_utf8"}])");
+    const std::string bad = "\x80 \xc0\xaf \xe2\x82";
+    CHECK(fixture.chat(kStream).body.find(bad) != std::string::npos);
+    CHECK(fixture.chat(kPlain).body.find(bad) != std::string::npos);
+}
+
+TEST_CASE("endless streams content chunks until the client goes; the server keeps serving") {
+    Fixture fixture;
+    fixture.faults(R"([{"kind":"endless","delay_ms":5}])");
+    // A raw socket: an HTTP client would wait for the end that never comes.
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", fixture.simulator.port()));
+    std::string request = "POST /api/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                          std::string(kDefaultKey) + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(kStream.size()) + "\r\n\r\n" + kStream;
+    socket.sendBytes(request.data(), static_cast<int>(request.size()));
+    socket.setReceiveTimeout(Poco::Timespan(2, 0));
+    std::string received;
+    char buffer[4096];
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (std::chrono::steady_clock::now() < until) {
+        int n = socket.receiveBytes(buffer, sizeof buffer);
+        REQUIRE(n > 0);
+        received.append(buffer, static_cast<std::size_t>(n));
+    }
+    socket.close();
+    CHECK(count(received, "\"content\":\"more \"") >= 10);
+    CHECK(received.find("[DONE]") == std::string::npos);
+    CHECK(fixture.chat(kPlain).status == 200);
+    CHECK(fixture.post("/_sim/faults", R"([{"kind":"endless","delay_ms":-1}])", false).status == 400);
+}
+
+TEST_CASE("comments sends `count` comment lines before the first chunk") {
+    Fixture fixture;
+    fixture.faults(R"([{"kind":"comments","count":10000}])");
+    SseEvents events = parseSse(fixture.chat(kStream).body);
+    CHECK(events.comments.size() == 10001);  // OpenRouter's own first one, then the fault's
+    CHECK(streamedText(events).ends_with("You said: one two three four five six seven eight"));
 }
 
 TEST_CASE("delivery faults scoped to a provider only hit responses it serves") {
