@@ -18,6 +18,9 @@ struct RunResult {
     // With RunOptions::signalOnOutput: whether the signal was sent, and how long the program took to exit after it.
     bool signalled = false;
     std::chrono::milliseconds exitAfterSignal{0};
+    // The program's peak resident set in KiB (wait4's rusage). posix_spawn shares the test's memory until exec, so
+    // this is at least the test process's own peak: a bound, exact only while the test stays small.
+    long maxRssKb = 0;
 };
 
 struct RunOptions {
