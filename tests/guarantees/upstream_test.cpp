@@ -14,6 +14,17 @@ namespace {
 
 constexpr long kMiB = 1024;  // in the KiB of maxRssKb
 
+// Under AddressSanitizer the binary itself carries shadow memory and a quarantine of freed blocks, so its peak RSS
+// says nothing about moltbot's own memory: the bound is checked in uninstrumented builds only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+constexpr long kRssBoundKb = 64 * kMiB;  // generous: the 20 MiB budget is the benchmarks' business
+
+bool withinMemoryBound(const RunResult &result) { return !kRssMeaningful || result.maxRssKb < kRssBoundKb; }
+
 struct Timed {
     RunResult result;
     std::chrono::milliseconds took;
@@ -47,7 +58,7 @@ TEST_CASE("a 1 MB streamed answer: printed whole, in little memory") {
     Timed run = agent(guard, R"([{"kind":"long_answer","bytes":1048576}])", {});
     CHECK(run.result.exitCode == 0);
     CHECK(run.result.out == std::string(1048576, 'x') + "\n");
-    CHECK(run.result.maxRssKb < 64 * kMiB);  // the budget (20 MiB) is the benchmarks' business
+    CHECK(withinMemoryBound(run.result));
 }
 
 TEST_CASE("a never-ending stream ends by --timeout, with a clear message") {
@@ -56,7 +67,7 @@ TEST_CASE("a never-ending stream ends by --timeout, with a clear message") {
     CHECK(run.result.exitCode != 0);
     CHECK(contains(run.result.err, "--timeout"));
     CHECK(run.took < std::chrono::seconds(8));
-    CHECK(run.result.maxRssKb < 64 * kMiB);
+    CHECK(withinMemoryBound(run.result));
 }
 
 TEST_CASE("10,000 comment lines before the first chunk change nothing") {
