@@ -6,6 +6,7 @@
 #include <Poco/Util/OptionProcessor.h>
 
 #include <moltbot/plugin.h>
+#include <moltbot/sdk/text.hpp>
 
 #include <algorithm>
 #include <ostream>
@@ -22,21 +23,6 @@ std::string Invocation::value(std::string_view name, std::string fallback) const
 }
 
 namespace {
-
-std::size_t editDistance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
 
 void addHelpOption(Poco::Util::OptionSet &options) {
     options.addOption(Poco::Util::Option("help", "h", "show this help and exit"));
@@ -150,7 +136,7 @@ std::string nearest(std::string_view word, const std::vector<std::string> &candi
     std::string best;
     std::size_t bestDistance = std::max<std::size_t>(2, word.size() / 3) + 1;
     for (const auto &candidate : candidates) {
-        std::size_t distance = editDistance(word, candidate);
+        std::size_t distance = sdk::editDistance(word, candidate);
         if (distance < bestDistance) {
             best = candidate;
             bestDistance = distance;

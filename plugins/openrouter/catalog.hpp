@@ -9,10 +9,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include <moltbot/sdk/text.hpp>
+
 namespace moltbot::openrouter {
 
-// Levenshtein distance (insertions, deletions, substitutions).
-std::size_t editDistance(std::string_view a, std::string_view b);
+using sdk::editDistance;  // moltbot/sdk/text.hpp, shared with the host's suggestions
 
 // The form model ids are compared in: lowercase, and a "-" between two digits written as "." (so
 // "claude-sonnet-4-5" and "claude-sonnet-4.5" compare equal).
