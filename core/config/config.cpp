@@ -37,9 +37,9 @@ bool blank(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
 }
 
-const rapidjson::Value *member(const rapidjson::Value *object, const char *name) {
+const rapidjson::Value *member(const rapidjson::Value *object, std::string_view name) {
     if (object == nullptr || !object->IsObject()) return nullptr;
-    auto found = object->FindMember(name);
+    auto found = memberNamed(*object, name);
     return found == object->MemberEnd() ? nullptr : &found->value;
 }
 
@@ -122,10 +122,8 @@ std::vector<std::string> Config::configuredModels() const {
 }
 
 const rapidjson::Value *Config::modelOptions(std::string_view ref) const {
-    const rapidjson::Value *table = member(member(member(&document_, "agents"), "defaults"), "models");
-    if (table == nullptr || !table->IsObject()) return nullptr;
-    auto found = table->FindMember(rapidjson::StringRef(ref.data(), ref.size()));
-    return found == table->MemberEnd() || !found->value.IsObject() ? nullptr : &found->value;
+    const rapidjson::Value *options = member(member(member(member(&document_, "agents"), "defaults"), "models"), ref);
+    return options != nullptr && options->IsObject() ? options : nullptr;
 }
 
 std::string Config::modelOptionsJson(std::string_view ref) const {
@@ -151,10 +149,7 @@ std::optional<std::string> Config::resolveAlias(std::string_view name) const {
 }
 
 const rapidjson::Value *Config::providerSettings(std::string_view name) const {
-    const rapidjson::Value *providers = member(member(&document_, "models"), "providers");
-    if (providers == nullptr || !providers->IsObject()) return nullptr;
-    auto found = providers->FindMember(rapidjson::StringRef(name.data(), name.size()));
-    return found == providers->MemberEnd() ? nullptr : &found->value;
+    return member(member(member(&document_, "models"), "providers"), name);
 }
 
 const rapidjson::Value *Config::get(std::string_view path) const { return findPath(document_, parsePath(path)); }

@@ -2,6 +2,7 @@
 
 #include "core/config/files.hpp"
 #include "core/config/json5.hpp"
+#include "core/config/json_path.hpp"
 
 #include <sys/stat.h>
 
@@ -31,7 +32,8 @@ rapidjson::Document readCredentials(const std::filesystem::path &file) {
             valid = key == entry.value.MemberEnd() || key->value.IsString();
         }
         if (!valid) {
-            throw shapeError("the entry of provider '" + std::string(entry.name.GetString()) + "' is not {\"apiKey\": \"...\"}");
+            std::string name(entry.name.GetString(), entry.name.GetStringLength());
+            throw shapeError("the entry of provider '" + name + "' is not {\"apiKey\": \"...\"}");
         }
     }
     return document;
@@ -43,7 +45,7 @@ std::optional<std::string> storedApiKey(std::string_view provider, const std::fi
     rapidjson::Document document = readCredentials(file);
     auto providers = document.FindMember("providers");
     if (providers == document.MemberEnd()) return std::nullopt;
-    auto entry = providers->value.FindMember(rapidjson::StringRef(provider.data(), provider.size()));
+    auto entry = memberNamed(providers->value, provider);
     if (entry == providers->value.MemberEnd()) return std::nullopt;
     auto key = entry->value.FindMember("apiKey");
     if (key == entry->value.MemberEnd() || key->value.GetStringLength() == 0) return std::nullopt;
@@ -59,7 +61,7 @@ void storeApiKey(std::string_view provider, std::string_view key, const std::fil
     rapidjson::Value entry(rapidjson::kObjectType);
     entry.AddMember("apiKey", rapidjson::Value(key.data(), static_cast<rapidjson::SizeType>(key.size()), allocator),
                     allocator);
-    auto existing = providers.FindMember(rapidjson::StringRef(provider.data(), provider.size()));
+    auto existing = memberNamed(providers, provider);
     if (existing != providers.MemberEnd()) {
         existing->value = entry;
     } else {

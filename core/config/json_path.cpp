@@ -29,10 +29,10 @@ bool needsBrackets(const std::string &key) {
     });
 }
 
-// The member named `key`. A StringRef argument would convert to const char * and stop at a NUL inside the key (which
-// JSON5 allows, "a\u0000b"); a Value compares the whole length.
-rapidjson::Value::MemberIterator memberNamed(rapidjson::Value &object, const std::string &key) {
-    return object.FindMember(rapidjson::Value(rapidjson::StringRef(key.data(), key.size())));
+// A name to look up: a Value (not a StringRef) compares the whole length. An empty string_view may hold a null
+// pointer, which rapidjson 1.1 asserts against.
+rapidjson::Value nameValue(std::string_view key) {
+    return rapidjson::Value(key.empty() ? "" : key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }
 
 rapidjson::Value *findMember(rapidjson::Value &node, const std::string &key) {
@@ -46,6 +46,14 @@ rapidjson::Value *findMember(rapidjson::Value &node, const std::string &key) {
 }
 
 }  // namespace
+
+rapidjson::Value::MemberIterator memberNamed(rapidjson::Value &object, std::string_view key) {
+    return object.FindMember(nameValue(key));
+}
+
+rapidjson::Value::ConstMemberIterator memberNamed(const rapidjson::Value &object, std::string_view key) {
+    return object.FindMember(nameValue(key));
+}
 
 PathSegments parsePath(std::string_view path) {
     if (path.empty()) invalidPath(path, "the path is empty");

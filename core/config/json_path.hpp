@@ -13,6 +13,12 @@ namespace moltbot::config {
 
 using PathSegments = std::vector<std::string>;
 
+// The member of `object` (an object) named `key`, compared over the whole length, or MemberEnd(). Every lookup by a
+// key that is not a literal goes through here: FindMember(StringRef(p, n)) converts to const char * and reads up to
+// a NUL, past the end of a string_view or short of a key holding one (JSON5 allows "a\u0000b").
+rapidjson::Value::MemberIterator memberNamed(rapidjson::Value &object, std::string_view key);
+rapidjson::Value::ConstMemberIterator memberNamed(const rapidjson::Value &object, std::string_view key);
+
 // Splits a path into keys. Throws ConfigError ("invalid config path '...': ...") for an empty key, an unclosed
 // bracket or quote.
 PathSegments parsePath(std::string_view path);

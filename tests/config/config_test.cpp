@@ -189,6 +189,32 @@ TEST_CASE("the credentials file: 0600 in a 0700 folder, other providers kept, a 
     CHECK(moltbot::test::readFile(file) == "{providers: {openrouter: 'sk-or-bare'}}");
 }
 
+TEST_CASE("provider and model keys are looked up by their whole length, a NUL in them included") {
+    // Found by fuzzing: the lookups read a string_view up to a NUL, past its end or short of a NUL inside it.
+    Sandbox sandbox;
+    Config config = sandbox.load(R"({
+      agents: { defaults: { models: { "openrouter/x": { alias: "x" }, "openrouter/x\u0000y": { alias: "nul" } } } },
+      models: { providers: { openrouter: { apiKey: "sk-or-config" }, "local\u0000evil": { apiKey: "evil" } } },
+    })");
+    constexpr std::string_view padded = "openrouterXYZ";
+    REQUIRE(config.providerSettings(padded.substr(0, 10)) != nullptr);
+    CHECK(config.providerSettings(std::string_view("openrouter\0x", 12)) == nullptr);
+    CHECK(config.providerSettings("local") == nullptr);
+    CHECK(config.providerSettings(std::string_view()) == nullptr);
+    REQUIRE(config.providerSettings(std::string_view("local\0evil", 10)) != nullptr);
+    CHECK(config.resolveApiKey(std::string_view("openrouter\0x", 12)).source == KeySource::None);
+    CHECK(config.modelOptionsJson(std::string_view("openrouter/x\0y", 14)) == R"({"alias":"nul"})");
+    CHECK(config.modelOptionsJson(std::string_view("openrouter/xy").substr(0, 12)) == R"({"alias":"x"})");
+
+    std::filesystem::path file = sandbox.dir.path() / "credentials.json";
+    storeApiKey("openrouter", "sk-or-one", file);
+    storeApiKey(std::string_view("openrouter\0evil", 15), "evil", file);  // a second entry, not a replacement
+    CHECK(storedApiKey("openrouter", file) == "sk-or-one");
+    CHECK(storedApiKey(std::string_view("openrouter\0evil", 15), file) == "evil");
+    CHECK(storedApiKey(padded.substr(0, 10), file) == "sk-or-one");
+    CHECK_FALSE(storedApiKey(std::string_view("openrouter\0x", 12), file).has_value());
+}
+
 TEST_CASE("ConfigEditor writes a valid change with a backup, refuses a new error, tolerates an old one") {
     Sandbox sandbox;
     const std::string original = "// comment\n{agents: {defaults: {model: {primary: 'openrouter/auto'}}}}";
