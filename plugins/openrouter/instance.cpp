@@ -7,9 +7,11 @@
 #include <moltbot/sdk/json.hpp>
 #include <moltbot/sdk/sse.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -118,6 +120,14 @@ std::shared_ptr<const ProviderDirectory> parseResource<ProviderDirectory>(std::s
 
 bool isSuccess(int32_t status) { return status >= 200 && status <= 299; }
 
+std::optional<std::uint64_t> contentLength(std::string_view headers) {
+    std::string_view text = headerValue(headers, "Content-Length").value_or("");
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
 // The transfer itself failed (no HTTP answer): the host's status and message.
 [[noreturn]] void transportFailed(const sdk::Host::HttpOutcome &outcome) {
     if (outcome.code == MB_ERR_CANCELLED) throw Failure(MB_ERR_CANCELLED, "cancelled");
@@ -210,31 +220,44 @@ std::string Instance::headers(std::string_view key, std::string_view accept, boo
     return out + config_.headers;
 }
 
-Instance::Exchange Instance::send(sdk::Call call, sdk::Host::HttpRequest request) {
-    Exchange exchange;
-    bool overflow = false;
-    request.onHead = [&](int32_t status, std::string_view headers) {
-        exchange.status = status;
-        exchange.headers.assign(headers);
-        return true;
-    };
-    request.onBody = [&](std::string_view bytes) {
-        std::size_t limit = isSuccess(exchange.status) ? kMaxResponseBytes : kMaxErrorBytes;
-        if (exchange.body.size() + bytes.size() > limit) {
-            exchange.body.append(bytes.substr(0, limit - exchange.body.size()));
-            overflow = true;
-            return false;
-        }
-        exchange.body.append(bytes);
-        return true;
-    };
-    sdk::Host::HttpOutcome outcome = host_.http(call.raw(), request);
-    if (overflow && isSuccess(exchange.status)) {
+bool Instance::Exchange::onHead(int32_t answerStatus, std::string_view answerHeaders) {
+    status = answerStatus;
+    headers.assign(answerHeaders);
+    if (!isSuccess(status)) return true;
+    std::optional<std::uint64_t> length = contentLength(headers);
+    if (length && *length > kMaxResponseBytes) {
+        overflow = true;
+        return false;
+    }
+    if (length) body.reserve(static_cast<std::size_t>(*length));  // one allocation, not a doubling series
+    return true;
+}
+
+bool Instance::Exchange::onBody(std::string_view bytes) {
+    std::size_t limit = isSuccess(status) ? kMaxResponseBytes : kMaxErrorBytes;
+    if (body.size() + bytes.size() > limit) {
+        body.append(bytes.substr(0, limit - body.size()));
+        overflow = true;
+        return false;
+    }
+    body.append(bytes);
+    return true;
+}
+
+void Instance::Exchange::check(const sdk::Host::HttpOutcome &outcome) const {
+    if (overflow && isSuccess(status)) {
         throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter response larger than " +
                                                     std::to_string(kMaxResponseBytes >> 20) + " MiB");
     }
     // An oversized error body was cut on purpose: classify what arrived.
     if (outcome.code != MB_OK && !overflow) transportFailed(outcome);
+}
+
+Instance::Exchange Instance::send(sdk::Call call, sdk::Host::HttpRequest request) {
+    Exchange exchange;
+    request.onHead = [&](int32_t status, std::string_view headers) { return exchange.onHead(status, headers); };
+    request.onBody = [&](std::string_view bytes) { return exchange.onBody(bytes); };
+    exchange.check(host_.http(call.raw(), request));
     return exchange;
 }
 
@@ -365,7 +388,6 @@ int32_t Instance::complete(sdk::Call call, sdk::Host::HttpRequest request) {
 int32_t Instance::stream(sdk::Call call, sdk::Host::HttpRequest request) {
     Exchange answer;  // status and headers; the body only when it is not a stream
     bool sse = false;
-    bool overflow = false;
     sdk::SseReader reader(config_.maxEventBytes);
     StreamTranslator translator([&](uint32_t kind, std::string_view json) { return call.emit(kind, json); }, nowMs());
     StreamTranslator::Step step = StreamTranslator::Step::more;
@@ -380,19 +402,15 @@ int32_t Instance::stream(sdk::Call call, sdk::Host::HttpRequest request) {
         }
     };
     request.onHead = [&](int32_t status, std::string_view headers) {
-        answer.status = status;
-        answer.headers.assign(headers);
         sse = isSuccess(status) && isEventStream(headers);
+        if (!sse) return answer.onHead(status, headers);
+        answer.status = status;  // a stream is bounded per event, not as a whole
+        answer.headers.assign(headers);
         return true;
     };
     request.onBody = [&](std::string_view bytes) {
         if (step == StreamTranslator::Step::done) return true;  // drain what follows [DONE]; keeps the connection
-        if (!sse) {
-            std::size_t limit = isSuccess(answer.status) ? kMaxResponseBytes : kMaxErrorBytes;
-            overflow = answer.body.size() + bytes.size() > limit;
-            answer.body.append(bytes.substr(0, std::min(bytes.size(), limit - answer.body.size())));
-            return !overflow;
-        }
+        if (!sse) return answer.onBody(bytes);
         if (call.cancelled()) {
             step = StreamTranslator::Step::cancelled;
             return false;
@@ -404,7 +422,7 @@ int32_t Instance::stream(sdk::Call call, sdk::Host::HttpRequest request) {
     sdk::Host::HttpOutcome outcome = host_.http(call.raw(), request);
     if (step == StreamTranslator::Step::cancelled) return MB_ERR_CANCELLED;
     if (step == StreamTranslator::Step::done) return MB_OK;
-    if (outcome.code != MB_OK && !overflow) transportFailed(outcome);
+    answer.check(outcome);
     if (!isSuccess(answer.status)) throw httpFailure(answer.status, answer.headers, answer.body, nowMs());
     if (!sse) {
         rapidjson::Document doc;

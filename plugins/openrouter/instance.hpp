@@ -16,7 +16,7 @@
 namespace moltbot::openrouter {
 
 constexpr std::string_view kDefaultBaseUrl = "https://openrouter.ai/api/v1";
-constexpr std::size_t kMaxResponseBytes = std::size_t{32} << 20;  // a non-streaming answer or a catalog
+constexpr std::size_t kMaxResponseBytes = std::size_t{16} << 20;  // a non-streaming answer or a catalog (~0.5 MB)
 constexpr std::size_t kMaxErrorBytes = std::size_t{64} << 10;     // an error body
 
 // The create() config: {"name": "openrouter", "config": {models.providers.openrouter}, "cacheDir"?: "<folder>"}.
@@ -59,10 +59,20 @@ private:
         bool forceRefresh = false;
     };
 
+    // One HTTP answer. Its body is kept up to a bound: kMaxResponseBytes for a success (beyond it the transfer stops
+    // and `overflow` is set; a Content-Length over the bound stops it before any body arrives), kMaxErrorBytes for
+    // an error (cut on purpose: what arrived is still classified).
     struct Exchange {
         int32_t status = 0;
         std::string headers;
         std::string body;
+        bool overflow = false;
+
+        // The transfer callbacks: false stops the transfer.
+        bool onHead(int32_t status, std::string_view headers);
+        bool onBody(std::string_view bytes);
+        // After the transfer: throws when it failed, or when a success's body exceeded its bound.
+        void check(const sdk::Host::HttpOutcome &outcome) const;
     };
 
     template <class T>

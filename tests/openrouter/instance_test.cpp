@@ -247,7 +247,7 @@ TEST_CASE("complete: bodies beyond the size bound fail clearly") {
     moltbot::sdk::Call call(&events.call);
     Outcome big = run([&] { return instance.chat(kRequest, "", call, false); });
     CHECK(big.code == MB_ERR_UPSTREAM_PROTOCOL);
-    CHECK(big.message.find("32 MiB") != std::string::npos);
+    CHECK(big.message.find("16 MiB") != std::string::npos);
     Outcome error = run([&] { return instance.chat(kRequest, "", call, false); });
     CHECK(error.code == MB_ERR_UNAVAILABLE);  // classified from what arrived
     CHECK(error.message.size() < 1000);

@@ -1,10 +1,11 @@
-// The SDK's guard, struct-size, JSON and host helpers.
+// The SDK's guard, struct-size, JSON, text and host helpers.
 #include "fake_host.hpp"
 
 #include <moltbot/sdk/guard.hpp>
 #include <moltbot/sdk/host.hpp>
 #include <moltbot/sdk/json.hpp>
 #include <moltbot/sdk/structs.hpp>
+#include <moltbot/sdk/text.hpp>
 
 #include <doctest/doctest.h>
 
@@ -139,4 +140,41 @@ TEST_CASE("call: emit reports a stop request; notice builds its JSON") {
     CHECK_FALSE(call.cancelled());
     events.cancelled = true;
     CHECK(call.cancelled());
+}
+
+TEST_CASE("utf-8: well-formed text passes untouched, each ill-formed part becomes one U+FFFD") {
+    const std::string fffd = "\xEF\xBF\xBD";
+    for (std::string_view good : {"", "plain", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
+                                  "\xED\x9F\xBF"}) {
+        CAPTURE(good);
+        CHECK(sdk::isValidUtf8(good));
+        CHECK(sdk::toValidUtf8(good) == good);
+    }
+    struct Case {
+        std::string_view in;
+        std::string out;
+    };
+    for (const Case &bad : std::initializer_list<Case>{
+             {"a\x80z", "a" + fffd + "z"},                     // a lone continuation byte
+             {"\xC0\xAF", fffd + fffd},                        // an overlong '/': C0 is never valid
+             {"\xE0\x80\x80", fffd + fffd + fffd},             // overlong three-byte form
+             {"\xED\xA0\x80", fffd + fffd + fffd},             // a surrogate (U+D800)
+             {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},  // above U+10FFFF
+             {"\xF5\x80", fffd + fffd},                        // F5.. never start a sequence
+             {"\xE2\x82", fffd},                               // truncated at the end: one maximal subpart
+             {"\xE2\x82\"}", fffd + "\"}"},                    // truncated before JSON punctuation, which stays
+             {"\xF0\x9F\x98", fffd},                           // truncated four-byte sequence
+         }) {
+        CAPTURE(bad.in);
+        CHECK_FALSE(sdk::isValidUtf8(bad.in));
+        CHECK(sdk::toValidUtf8(bad.in) == bad.out);
+        CHECK(sdk::isValidUtf8(sdk::toValidUtf8(bad.in)));
+    }
+}
+
+TEST_CASE("call: an event that is not UTF-8 is delivered repaired") {
+    Events events;
+    sdk::Call call(&events.call);
+    CHECK(call.emit(MB_EVENT_TEXT_DELTA, "{\"text\":\"a\xFF\"}"));
+    CHECK(events.list.back().second == "{\"text\":\"a\xEF\xBF\xBD\"}");
 }

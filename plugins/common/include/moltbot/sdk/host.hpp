@@ -6,6 +6,7 @@
 #include <moltbot/sdk/guard.hpp>
 #include <moltbot/sdk/json.hpp>
 #include <moltbot/sdk/structs.hpp>
+#include <moltbot/sdk/text.hpp>
 
 #include <exception>
 #include <functional>
@@ -135,9 +136,14 @@ public:
 
     mb_call *raw() const { return call_; }
 
-    // Delivers one event; false when the host asked to stop (the plugin then returns MB_ERR_CANCELLED).
+    // Delivers one event; false when the host asked to stop (the plugin then returns MB_ERR_CANCELLED). The host
+    // takes UTF-8 only: bytes an upstream sent that are not UTF-8 arrive as U+FFFD rather than fail the whole call.
     bool emit(uint32_t kind, std::string_view json) const {
         if (!hasField(call_, &mb_call::emit) || call_->emit == nullptr) return true;
+        if (!isValidUtf8(json)) {
+            std::string repaired = toValidUtf8(json);
+            return call_->emit(call_, kind, repaired.data(), repaired.size()) == 0;
+        }
         return call_->emit(call_, kind, json.data(), json.size()) == 0;
     }
 
