@@ -126,18 +126,24 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
                 return outcome;
             }
             int64_t started = clock_.nowMs();
+            bool tooLong = false;
+            auto deliver = [&](const std::string &text) {
+                if (text.empty()) return;
+                outcome.outputStarted = true;
+                if (outcome.text.size() + text.size() > output.keepText) {
+                    tooLong = output.keepText > 0;
+                } else {
+                    outcome.text += text;
+                }
+                if (output.text && !tooLong) output.text(text);
+            };
             EventSink sink = [&](uint32_t kind, std::string_view json) {
                 rapidjson::Document event;
                 event.Parse(json.data(), json.size());
                 if (event.HasParseError()) return !clock_.cancelled();
                 switch (kind) {
                 case MB_EVENT_TEXT_DELTA: {
-                    std::string text = member(event, "text");
-                    if (!text.empty()) {
-                        outcome.outputStarted = true;
-                        outcome.text += text;
-                        if (output.text) output.text(text);
-                    }
+                    deliver(member(event, "text"));
                     break;
                 }
                 case MB_EVENT_META:
@@ -161,12 +167,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
                         const auto &choice = choices->value[0];
                         outcome.finishReason = member(choice, "finish_reason");
                         if (auto message = choice.FindMember("message"); message != choice.MemberEnd()) {
-                            std::string text = member(message->value, "content");
-                            if (!text.empty()) {
-                                outcome.outputStarted = true;
-                                outcome.text += text;
-                                if (output.text) output.text(text);
-                            }
+                            deliver(member(message->value, "content"));
                         }
                     }
                     if (auto usage = event.FindMember("usage"); usage != event.MemberEnd()) readUsage(usage->value, outcome.usage);
@@ -175,9 +176,14 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
                 default:
                     break;
                 }
-                return !clock_.cancelled();
+                return !tooLong && !clock_.cancelled();
             };
             AttemptResult result = backend_.attempt(entry, request, stream, sink);
+            if (tooLong) {
+                result = {MB_ERR_UPSTREAM_PROTOCOL, 0, -1,
+                          "the answer is longer than the " + std::to_string(output.keepText >> 20) +
+                              " MiB kept in memory"};
+            }
             if (result.status != MB_OK && clock_.cancelled()) result.status = MB_ERR_CANCELLED;
             AttemptRecord record{ref, attempt, statusName(result.status), result.httpStatus, result.message,
                                  clock_.nowMs() - started};

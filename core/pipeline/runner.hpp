@@ -40,11 +40,18 @@ public:
                                   const EventSink &sink) = 0;
 };
 
+// The most of an answer Outcome::text keeps by default.
+inline constexpr std::size_t kKeptTextBytes = std::size_t{32} << 20;
+
 // Where the answer goes while it arrives.
 struct Output {
     std::function<void(std::string_view text)> text;             // answer text, in order
     std::function<void(std::string_view message)> notice;        // one-line notices from plugins
     std::function<void(std::string_view line)> verbose;          // attempt log lines (only with --verbose)
+    // How much of the answer Outcome::text keeps: a chat's next turn and --json need it whole, an answer printed as
+    // it arrives needs none of it (0), so its memory stays flat however long it is. A longer answer fails the
+    // attempt (MB_ERR_UPSTREAM_PROTOCOL) rather than grow without bound.
+    std::size_t keepText = kKeptTextBytes;
 };
 
 struct AttemptRecord {
@@ -67,7 +74,7 @@ struct Usage {
 
 struct Outcome {
     int32_t status = 0;        // MB_OK when some model answered
-    std::string text;          // the answer (what was received so far, on failure)
+    std::string text;          // the answer (what was received so far, on failure), as far as Output::keepText
     std::string ref;           // the model ref that answered (or failed last)
     std::string upstreamModel; // the model the upstream reported
     std::string provider;      // the upstream's serving provider, when it said

@@ -166,7 +166,7 @@ std::string outcomeJson(const Outcome &outcome) {
         document.AddMember(rapidjson::StringRef(name), value, allocator);
     };
     add("status", jsonString(outcome.status == MB_OK ? "ok" : pipeline::statusName(outcome.status), allocator));
-    add("text", jsonString(outcome.text, allocator));
+    add("text", rapidjson::Value(rapidjson::StringRef(outcome.text.data(), outcome.text.size())));  // not copied
     add("model", jsonString(outcome.ref, allocator));
     add("upstream_model", jsonString(outcome.upstreamModel, allocator));
     add("provider", jsonString(outcome.provider, allocator));
@@ -431,6 +431,7 @@ public:
             if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
                 throw UsageError{fromStdin ? "standard input held no message" : "the message is empty"};
             }
+            if (!json) output.keepText = 0;  // printed as it arrives and never sent back: keep none of it
             return exitCode(ask(message));
         }
         // A terminal and no message: a chat that keeps the conversation.

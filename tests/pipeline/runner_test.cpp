@@ -48,6 +48,7 @@ struct Harness {
     bool cancelAfterSleep = false;
     bool cancelledFlag = false;
     std::string printed;
+    std::size_t keepText = kKeptTextBytes;
 
     Outcome run(std::vector<std::string> refs) {
         std::vector<ChainEntry> chain;
@@ -61,7 +62,7 @@ struct Harness {
                     },
                     [this] { return cancelledFlag; }};
         Runner runner(backend, cooldowns, RetryPolicy{}, clock);
-        Output output{[this](std::string_view text) { printed += text; }, nullptr, nullptr};
+        Output output{[this](std::string_view text) { printed += text; }, nullptr, nullptr, keepText};
         return runner.run(chain, R"([{"role":"user","content":"hi"}])", true, output);
     }
 };
@@ -185,4 +186,25 @@ TEST_CASE("cancellation during a backoff stops the run") {
     Outcome outcome = h.run({"p/a", "q/b"});
     CHECK(outcome.status == MB_ERR_CANCELLED);
     CHECK(h.backend.calls == std::vector<std::string>{"p/a"});
+}
+
+TEST_CASE("an answer that is only printed is not kept; a kept one is bounded") {
+    Harness h;
+    h.keepText = 0;
+    h.backend.script["p/a"] = {{{"Hel", "lo"}, {}}};
+    Outcome outcome = h.run({"p/a"});
+    CHECK(outcome.status == MB_OK);
+    CHECK(h.printed == "Hello");
+    CHECK(outcome.text.empty());
+
+    Harness bounded;
+    bounded.keepText = 4;
+    bounded.backend.script["p/a"] = {{{"Hel", "lo"}, {}}};
+    bounded.backend.script["q/b"] = {{{"never"}, {}}};
+    outcome = bounded.run({"p/a", "q/b"});
+    CHECK(outcome.status == MB_ERR_UPSTREAM_PROTOCOL);
+    CHECK(outcome.text == "Hel");
+    CHECK(bounded.printed == "Hel");
+    CHECK(outcome.error.find("kept in memory") != std::string::npos);
+    CHECK(bounded.backend.calls == std::vector<std::string>{"p/a"});  // output had started: no fallback
 }

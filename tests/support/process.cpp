@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -65,8 +65,15 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // its own group, so a timeout kills it all
     posix_spawnattr_setpgroup(&attributes, 0);
 
+    std::vector<std::string> command = argv;
+    std::optional<TempDir> rssFolder;
+    if (options.measurePeakRss) {
+        rssFolder.emplace();
+        command.insert(command.begin(),
+                       {buildPath("tests/support/peak-rss").string(), (rssFolder->path() / "kib").string()});
+    }
     std::vector<char *> args;
-    for (const auto &arg : argv) args.push_back(const_cast<char *>(arg.c_str()));
+    for (const auto &arg : command) args.push_back(const_cast<char *>(arg.c_str()));
     args.push_back(nullptr);
     std::vector<std::string> envStrings = buildEnvironment(options);
     std::vector<char *> envp;
@@ -146,10 +153,12 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
     if (outFd >= 0) close(outFd);
     if (errFd >= 0) close(errFd);
     int status = 0;
-    rusage usage{};
-    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    result.maxRssKb = usage.ru_maxrss;
+    if (rssFolder) {
+        std::ifstream figure(rssFolder->path() / "kib");
+        figure >> result.maxRssKb;
+    }
     if (result.signalled) {
         result.exitAfterSignal =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalledAt);

@@ -18,8 +18,7 @@ struct RunResult {
     // With RunOptions::signalOnOutput: whether the signal was sent, and how long the program took to exit after it.
     bool signalled = false;
     std::chrono::milliseconds exitAfterSignal{0};
-    // The program's peak resident set in KiB (wait4's rusage). posix_spawn shares the test's memory until exec, so
-    // this is at least the test process's own peak: a bound, exact only while the test stays small.
+    // With RunOptions::measurePeakRss: the program's own peak resident set in KiB (else 0).
     long maxRssKb = 0;
 };
 
@@ -33,6 +32,9 @@ struct RunOptions {
     // Sends `signal` to the program once its standard output contains this text (empty: never).
     std::string signalOnOutput;
     int signal = 2;  // SIGINT
+    // Runs the program under tests/support/peak-rss, which measures its peak memory alone: wait4 on a program
+    // spawned from the test would also count the test process's own memory.
+    bool measurePeakRss = false;
 };
 
 // Runs argv[0] (a path, or a name searched in PATH) with the other arguments and waits for it.
