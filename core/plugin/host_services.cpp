@@ -1,6 +1,7 @@
 #include "core/plugin/host_services.hpp"
 
-#include <algorithm>
+#include <moltbot/sdk/guard.hpp>
+
 #include <cstring>
 #include <ostream>
 
@@ -13,16 +14,6 @@ std::string_view logLevelName(int32_t level) {
     case MB_LOG_WARNING: return "warning";
     default: return "error";
     }
-}
-
-void setError(mb_error *error, int32_t code, std::string_view message, int32_t httpStatus) {
-    if (error == nullptr || error->struct_size < sizeof(mb_error)) return;
-    error->code = code;
-    error->http_status = httpStatus;
-    if (error->message == nullptr || error->message_capacity == 0) return;
-    std::size_t n = std::min<std::size_t>(message.size(), error->message_capacity - 1);
-    std::memcpy(error->message, message.data(), n);
-    error->message[n] = '\0';
 }
 
 int32_t copyToBuffer(std::string_view value, char *buf, std::size_t *len) {
@@ -51,7 +42,7 @@ std::optional<std::string> DefaultHostServices::configGet(std::string_view, std:
 std::optional<std::string> DefaultHostServices::secretGet(std::string_view, std::string_view) { return std::nullopt; }
 
 int32_t DefaultHostServices::httpRequest(std::string_view, mb_call *, const mb_http_request &, mb_error &error) {
-    setError(&error, MB_ERR_UNSUPPORTED, "this host has no HTTP transport");
+    sdk::setError(&error, MB_ERR_UNSUPPORTED, "this host has no HTTP transport");
     return MB_ERR_UNSUPPORTED;
 }
 

@@ -52,10 +52,6 @@ private:
 // "debug", "info", "warning", "error" for an MB_LOG_* level.
 std::string_view logLevelName(int32_t level);
 
-// Fills an mb_error the plugin handed over: code, message truncated to message_capacity and always NUL-terminated.
-// Does nothing when the struct is NULL or smaller than v1.0 (there is nowhere safe to write).
-void setError(mb_error *error, int32_t code, std::string_view message, int32_t httpStatus = 0);
-
 // The mb_host_api buffer rule: copies `value` into (buf, *len) with a NUL, or returns MB_ERR_BUFFER_TOO_SMALL with
 // the size needed (NUL included) in *len.
 int32_t copyToBuffer(std::string_view value, char *buf, std::size_t *len);

@@ -3,6 +3,8 @@
 #include "core/pipeline/policy.hpp"
 #include "core/plugin/plugin_handle.hpp"
 
+#include <moltbot/sdk/guard.hpp>
+
 #include <dlfcn.h>
 #include <sys/stat.h>
 
@@ -200,22 +202,22 @@ int32_t hostSecretGet(void *hostCtx, const char *name, char *buf, size_t *len) {
 int32_t hostHttpRequest(void *hostCtx, mb_call *call, const mb_http_request *request, mb_error *error) {
     if (error == nullptr || error->struct_size < sizeof(mb_error)) return MB_ERR_INVALID_ARGUMENT;
     if (hostCtx == nullptr || request == nullptr || request->struct_size < sizeof(mb_http_request)) {
-        setError(error, MB_ERR_INVALID_ARGUMENT, "http_request: missing request or struct_size too small");
+        sdk::setError(error, MB_ERR_INVALID_ARGUMENT, "http_request: missing request or struct_size too small");
         return MB_ERR_INVALID_ARGUMENT;
     }
     mb_http_request copy = zeroFilledCopy(request, request->struct_size);
     if (copy.method == nullptr || copy.url == nullptr || (copy.headers == nullptr && copy.headers_len != 0) ||
         (copy.body == nullptr && copy.body_len != 0)) {
-        setError(error, MB_ERR_INVALID_ARGUMENT, "http_request: method, url, headers or body pointer is NULL");
+        sdk::setError(error, MB_ERR_INVALID_ARGUMENT, "http_request: method, url, headers or body pointer is NULL");
         return MB_ERR_INVALID_ARGUMENT;
     }
     try {
         PluginHandle &handle = handleOf(hostCtx);
         return handle.services->httpRequest(handle.label, call, copy, *error);
     } catch (const std::exception &failure) {
-        setError(error, MB_ERR_INTERNAL, std::string("http_request failed in the host: ") + failure.what());
+        sdk::setError(error, MB_ERR_INTERNAL, std::string("http_request failed in the host: ") + failure.what());
     } catch (...) {
-        setError(error, MB_ERR_INTERNAL, "http_request failed in the host");
+        sdk::setError(error, MB_ERR_INTERNAL, "http_request failed in the host");
     }
     return MB_ERR_INTERNAL;
 }

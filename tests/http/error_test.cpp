@@ -1,11 +1,12 @@
-#include "core/http/error.hpp"
+// sdk::setError, the one filler of a host-owned mb_error: the transport, the host services and the plugins use it.
+#include <moltbot/sdk/guard.hpp>
 
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <string>
 
-using moltbot::http::setError;
+using moltbot::sdk::setError;
 
 namespace {
 
@@ -30,7 +31,7 @@ struct GuardedError {
 
 TEST_CASE("setError fills code, status and message") {
     GuardedError e(64);
-    setError(&e.error, MB_ERR_TRANSPORT, 502, "cannot connect to 127.0.0.1:1: Connection refused");
+    setError(&e.error, MB_ERR_TRANSPORT, "cannot connect to 127.0.0.1:1: Connection refused", 502);
     CHECK(e.error.code == MB_ERR_TRANSPORT);
     CHECK(e.error.http_status == 502);
     CHECK(e.error.retry_after_ms == -1);
@@ -39,42 +40,42 @@ TEST_CASE("setError fills code, status and message") {
 
 TEST_CASE("setError truncates into a tiny buffer and always terminates") {
     GuardedError e(8);
-    setError(&e.error, MB_ERR_TIMEOUT, 0, "idle-read timeout: no data");
+    setError(&e.error, MB_ERR_TIMEOUT, "idle-read timeout: no data");
     CHECK(std::string(e.error.message) == "idle-re");
     CHECK(e.guardsIntact());
 
     GuardedError one(1);
-    setError(&one.error, MB_ERR_TIMEOUT, 0, "anything");
+    setError(&one.error, MB_ERR_TIMEOUT, "anything");
     CHECK(one.buffer[0] == '\0');
     CHECK(one.guardsIntact());
 
     GuardedError none(0);
-    setError(&none.error, MB_ERR_TIMEOUT, 0, "anything");
+    setError(&none.error, MB_ERR_TIMEOUT, "anything");
     CHECK(none.error.code == MB_ERR_TIMEOUT);
     CHECK(none.buffer[0] == '#');
 }
 
 TEST_CASE("setError never cuts a UTF-8 character in half") {
     GuardedError e(5);
-    setError(&e.error, MB_ERR_TRANSPORT, 0, "ab\xC3\xBC\xC3\xBC");  // "abüü": the second ü does not fit
+    setError(&e.error, MB_ERR_TRANSPORT, "ab\xC3\xBC\xC3\xBC");  // "abüü": the second ü does not fit
     CHECK(std::string(e.error.message) == "ab\xC3\xBC");
     GuardedError cut(4);
-    setError(&cut.error, MB_ERR_TRANSPORT, 0, "ab\xE2\x82\xAC");  // "ab€": only two of its three bytes would fit
+    setError(&cut.error, MB_ERR_TRANSPORT, "ab\xE2\x82\xAC");  // "ab€": only two of its three bytes would fit
     CHECK(std::string(cut.error.message) == "ab");
 }
 
 TEST_CASE("setError accepts a NULL error, a NULL buffer, and leaves fields beyond a smaller struct_size alone") {
-    setError(nullptr, MB_ERR_INTERNAL, 0, "ignored");
+    setError(nullptr, MB_ERR_INTERNAL, "ignored");
 
     mb_error noBuffer{};
     noBuffer.struct_size = sizeof noBuffer;
     noBuffer.message_capacity = 16;
-    setError(&noBuffer, MB_ERR_INTERNAL, 0, "ignored");
+    setError(&noBuffer, MB_ERR_INTERNAL, "ignored");
     CHECK(noBuffer.code == MB_ERR_INTERNAL);
 
     GuardedError old(64);
     old.error.struct_size = offsetof(mb_error, http_status);  // a reader that knows only struct_size and code
-    setError(&old.error, MB_ERR_TRANSPORT, 500, "not written");
+    setError(&old.error, MB_ERR_TRANSPORT, "not written", 500);
     CHECK(old.error.code == MB_ERR_TRANSPORT);
     CHECK(old.error.http_status == 0);
     CHECK(old.buffer[0] == '#');

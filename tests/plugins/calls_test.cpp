@@ -116,6 +116,21 @@ TEST_CASE("the default host services have no config, no secrets and no HTTP tran
                                          ": this host has no HTTP transport");
 }
 
+TEST_CASE("the host fills a plugin's mb_error as plugins fill the host's: retry-after unknown, message cut and ended") {
+    CapturingServices services;
+    char buffer[8];
+    mb_error error{};
+    error.struct_size = sizeof error;
+    error.message = buffer;
+    error.message_capacity = sizeof buffer;
+    error.retry_after_ms = 1234;  // left over from an earlier call
+    CHECK(services.httpRequest("test", nullptr, mb_http_request{}, error) == MB_ERR_UNSUPPORTED);
+    CHECK(error.code == MB_ERR_UNSUPPORTED);
+    CHECK(error.http_status == 0);
+    CHECK(error.retry_after_ms == -1);
+    CHECK(std::string(buffer) == "this ho");
+}
+
 TEST_CASE("copyToBuffer: size query, exact fit, too small, bad arguments") {
     char buffer[8];
     std::size_t length = 0;
