@@ -1,7 +1,8 @@
 #include "core/http/transport.hpp"
 
-#include <moltbot/sdk/guard.hpp>
+#include "core/http/error.hpp"
 
+#include <boost/dll/shared_library.hpp>
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -25,9 +26,48 @@ using std::chrono::milliseconds;
 constexpr const char *kUserAgent = "moltbot/" MOLTBOT_VERSION;
 constexpr milliseconds kCancelPollInterval{50};  // CallControl::cancelled is documented with this figure
 
-void initCurlOnce() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// libcurl, loaded on the first transfer instead of at process start: it and the TLS, IDN, Kerberos, LDAP and SSH
+// libraries it pulls in take longer to load and relocate than a command that makes no request takes to run.
+struct Curl {
+    // The soname of libcurl's ABI 4, the only one since 2006 and the one <curl/curl.h> describes.
+    boost::dll::shared_library library{"libcurl.so.4", boost::dll::load_mode::search_system_folders};
+
+    template <typename F>
+    F *symbol(const char *name) const {
+        return &library.get<F>(name);
+    }
+#define MOLTBOT_CURL_FUNCTION(name) decltype(&curl_##name) name = symbol<decltype(curl_##name)>("curl_" #name)
+    MOLTBOT_CURL_FUNCTION(global_init);
+    MOLTBOT_CURL_FUNCTION(easy_init);
+    MOLTBOT_CURL_FUNCTION(easy_setopt);
+    MOLTBOT_CURL_FUNCTION(easy_getinfo);
+    MOLTBOT_CURL_FUNCTION(easy_strerror);
+    MOLTBOT_CURL_FUNCTION(easy_cleanup);
+    MOLTBOT_CURL_FUNCTION(multi_init);
+    MOLTBOT_CURL_FUNCTION(multi_add_handle);
+    MOLTBOT_CURL_FUNCTION(multi_perform);
+    MOLTBOT_CURL_FUNCTION(multi_info_read);
+    MOLTBOT_CURL_FUNCTION(multi_poll);
+    MOLTBOT_CURL_FUNCTION(multi_remove_handle);
+    MOLTBOT_CURL_FUNCTION(multi_cleanup);
+    MOLTBOT_CURL_FUNCTION(slist_append);
+    MOLTBOT_CURL_FUNCTION(slist_free_all);
+    MOLTBOT_CURL_FUNCTION(url);
+    MOLTBOT_CURL_FUNCTION(url_set);
+    MOLTBOT_CURL_FUNCTION(url_get);
+    MOLTBOT_CURL_FUNCTION(url_cleanup);
+    MOLTBOT_CURL_FUNCTION(free);
+#undef MOLTBOT_CURL_FUNCTION
+
+    Curl() {
+        if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+    }
+};
+
+// Loads libcurl once per process and keeps it loaded; throws when it cannot be loaded (and retries on the next call).
+const Curl &curl() {
+    static const Curl *const loaded = new Curl();  // never unloaded: curl_global_cleanup at exit gains nothing
+    return *loaded;
 }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -46,16 +86,16 @@ bool validMethod(std::string_view method) {
 // "host:port" of an http(s) URL, for messages; empty when the URL is not one.
 std::string targetOf(const char *url) {
     struct UrlDeleter {
-        void operator()(CURLU *u) const { curl_url_cleanup(u); }
+        void operator()(CURLU *u) const { curl().url_cleanup(u); }
     };
-    std::unique_ptr<CURLU, UrlDeleter> parsed(curl_url());
-    if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url, 0) != CURLUE_OK) return {};
+    std::unique_ptr<CURLU, UrlDeleter> parsed(curl().url());
+    if (!parsed || curl().url_set(parsed.get(), CURLUPART_URL, url, 0) != CURLUE_OK) return {};
     std::string target;
     for (auto [part, flags] : {std::pair{CURLUPART_SCHEME, 0u}, {CURLUPART_HOST, 0u}, {CURLUPART_PORT, 1u}}) {
         char *value = nullptr;
-        if (curl_url_get(parsed.get(), part, &value, flags ? CURLU_DEFAULT_PORT : 0) != CURLUE_OK) return {};
+        if (curl().url_get(parsed.get(), part, &value, flags ? CURLU_DEFAULT_PORT : 0) != CURLUE_OK) return {};
         const std::string text = value;
-        curl_free(value);
+        curl().free(value);
         if (part == CURLUPART_SCHEME) {
             if (text != "http" && text != "https") return {};
         } else {
@@ -76,12 +116,12 @@ std::string noProxyList() {
 }
 
 struct SlistDeleter {
-    void operator()(curl_slist *list) const { curl_slist_free_all(list); }
+    void operator()(curl_slist *list) const { curl().slist_free_all(list); }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
 void append(Slist &list, const std::string &line) {
-    curl_slist *grown = curl_slist_append(list.get(), line.c_str());
+    curl_slist *grown = curl().slist_append(list.get(), line.c_str());
     if (grown == nullptr) throw std::bad_alloc();
     (void)list.release();
     list.reset(grown);
@@ -156,7 +196,7 @@ struct Transfer {
             head.append(line).append("\r\n");
             return received;
         }
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        curl().easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 100 && status < 200) {  // an interim response: the final one follows
             head.clear();
             return received;
@@ -181,12 +221,12 @@ struct Transfer {
 };
 
 struct EasyDeleter {
-    void operator()(CURL *easy) const { curl_easy_cleanup(easy); }
+    void operator()(CURL *easy) const { curl().easy_cleanup(easy); }
 };
 
 template <typename T>
 void setopt(CURL *easy, CURLoption option, T value) {
-    if (curl_easy_setopt(easy, option, value) != CURLE_OK) throw std::runtime_error("curl_easy_setopt failed");
+    if (curl().easy_setopt(easy, option, value) != CURLE_OK) throw std::runtime_error("curl_easy_setopt failed");
 }
 
 std::string errnoText(long osErrno) { return std::generic_category().message(static_cast<int>(osErrno)); }
@@ -200,7 +240,7 @@ struct Transport::Impl {
     std::vector<CURLM *> idle;  // multi handles not in use, most recently used last
 
     ~Impl() {
-        for (CURLM *multi : idle) curl_multi_cleanup(multi);
+        for (CURLM *multi : idle) curl().multi_cleanup(multi);
     }
 
     // A multi handle for one transfer: the most recently used, whose connection cache is the warmest.
@@ -213,7 +253,7 @@ struct Transport::Impl {
                 return multi;
             }
         }
-        CURLM *multi = curl_multi_init();
+        CURLM *multi = curl().multi_init();
         if (multi == nullptr) throw std::bad_alloc();
         return multi;
     }
@@ -226,16 +266,13 @@ struct Transport::Impl {
                 return;
             }
         }
-        curl_multi_cleanup(multi);
+        curl().multi_cleanup(multi);
     }
 
     int32_t perform(const mb_http_request &req, mb_error *error, const CallControl *control);
 };
 
-Transport::Transport(TransportOptions options) {
-    initCurlOnce();
-    impl_ = std::make_unique<Impl>(options);
-}
+Transport::Transport(TransportOptions options) : impl_(std::make_unique<Impl>(options)) {}
 
 Transport::~Transport() = default;
 
@@ -246,9 +283,9 @@ int32_t Transport::request(const mb_http_request &request, mb_error *error, cons
         std::memcpy(&req, &request, std::min<size_t>(request.struct_size, sizeof req));
         return impl_->perform(req, error, control);
     } catch (const std::exception &e) {
-        sdk::setError(error, MB_ERR_INTERNAL, std::string("internal error in the HTTP transport: ") + e.what());
+        setError(error, MB_ERR_INTERNAL, 0, std::string("internal error in the HTTP transport: ") + e.what());
     } catch (...) {
-        sdk::setError(error, MB_ERR_INTERNAL, "internal error in the HTTP transport");
+        setError(error, MB_ERR_INTERNAL, 0, "internal error in the HTTP transport");
     }
     return MB_ERR_INTERNAL;
 }
@@ -256,12 +293,12 @@ int32_t Transport::request(const mb_http_request &request, mb_error *error, cons
 int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, const CallControl *control) {
     const std::string target = req.url != nullptr ? targetOf(req.url) : std::string();
     if (target.empty()) {
-        sdk::setError(error, MB_ERR_INVALID_ARGUMENT, "the request URL is missing or not an absolute http(s) URL");
+        setError(error, MB_ERR_INVALID_ARGUMENT, 0, "the request URL is missing or not an absolute http(s) URL");
         return MB_ERR_INVALID_ARGUMENT;
     }
     const std::string_view method = req.method != nullptr ? req.method : "";
     if (!validMethod(method)) {
-        sdk::setError(error, MB_ERR_INVALID_ARGUMENT, "the request method is missing or not an HTTP token");
+        setError(error, MB_ERR_INVALID_ARGUMENT, 0, "the request method is missing or not an HTTP token");
         return MB_ERR_INVALID_ARGUMENT;
     }
     const CancelToken *cancel = control != nullptr ? control->cancel : nullptr;
@@ -271,7 +308,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
         return (cancel != nullptr && cancel->cancelled()) || (cancelledCheck != nullptr && (*cancelledCheck)());
     };
     if (cancelled()) {
-        sdk::setError(error, MB_ERR_CANCELLED, "request to " + target + " cancelled before it started");
+        setError(error, MB_ERR_CANCELLED, 0, "request to " + target + " cancelled before it started");
         return MB_ERR_CANCELLED;
     }
 
@@ -283,7 +320,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
 
     Transfer t(req);
     t.lastActivity = start;
-    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+    std::unique_ptr<CURL, EasyDeleter> easy(curl().easy_init());
     if (!easy) throw std::bad_alloc();
     t.easy = easy.get();
     CURL *e = easy.get();
@@ -326,15 +363,15 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
         CURLM *multi;
         ~Lease() { impl.release(multi); }
     } lease{*this, acquire()};
-    if (curl_multi_add_handle(lease.multi, e) != CURLM_OK) throw std::runtime_error("curl_multi_add_handle failed");
+    if (curl().multi_add_handle(lease.multi, e) != CURLM_OK) throw std::runtime_error("curl_multi_add_handle failed");
     struct Attached {
         CURLM *multi;
         CURL *easy;
-        ~Attached() { curl_multi_remove_handle(multi, easy); }
+        ~Attached() { curl().multi_remove_handle(multi, easy); }
     } attached{lease.multi, e};
 
     const auto fail = [&](int32_t code, const std::string &message) {
-        sdk::setError(error, code, message, t.headDelivered ? static_cast<int32_t>(t.status) : 0);
+        setError(error, code, t.headDelivered ? static_cast<int32_t>(t.status) : 0, message);
         return code;
     };
     const milliseconds idleTimeout = options.idleTimeout;
@@ -342,10 +379,10 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
     for (;;) {
         if (cancelled()) return fail(MB_ERR_CANCELLED, "request to " + target + " cancelled");
         int running = 0;
-        if (curl_multi_perform(lease.multi, &running) != CURLM_OK)
+        if (curl().multi_perform(lease.multi, &running) != CURLM_OK)
             throw std::runtime_error("curl_multi_perform failed");
         int queued = 0;
-        if (CURLMsg *msg = curl_multi_info_read(lease.multi, &queued); msg != nullptr && msg->msg == CURLMSG_DONE) {
+        if (CURLMsg *msg = curl().multi_info_read(lease.multi, &queued); msg != nullptr && msg->msg == CURLMSG_DONE) {
             result = msg->data.result;
             break;
         }
@@ -369,11 +406,11 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
         const int waitMs = static_cast<int>(
             wakeAt - now >= longest ? longest.count() : std::chrono::ceil<milliseconds>(wakeAt - now).count());
         curl_waitfd cancelFd{cancel != nullptr ? cancel->fd() : -1, CURL_WAIT_POLLIN, 0};
-        if (curl_multi_poll(lease.multi, &cancelFd, cancel != nullptr ? 1 : 0, waitMs, nullptr) != CURLM_OK)
+        if (curl().multi_poll(lease.multi, &cancelFd, cancel != nullptr ? 1 : 0, waitMs, nullptr) != CURLM_OK)
             throw std::runtime_error("curl_multi_poll failed");
     }
 
-    const std::string detail = t.errorBuffer[0] != '\0' ? t.errorBuffer : curl_easy_strerror(result);
+    const std::string detail = t.errorBuffer[0] != '\0' ? t.errorBuffer : curl().easy_strerror(result);
     switch (result) {
     case CURLE_OK:
         return MB_OK;
@@ -387,7 +424,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
                                         std::to_string(options.connectTimeout.count()) + " ms");
     case CURLE_COULDNT_CONNECT: {
         long osErrno = 0;
-        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &osErrno);
+        curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &osErrno);
         return fail(MB_ERR_TRANSPORT,
                     "cannot connect to " + target + ": " + (osErrno != 0 ? errnoText(osErrno) : detail));
     }
