@@ -1,6 +1,6 @@
 #include "core/http/transport.hpp"
 
-#include "core/http/error.hpp"
+#include <moltbot/sdk/guard.hpp>
 
 #include <boost/dll/shared_library.hpp>
 #include <curl/curl.h>
@@ -283,9 +283,9 @@ int32_t Transport::request(const mb_http_request &request, mb_error *error, cons
         std::memcpy(&req, &request, std::min<size_t>(request.struct_size, sizeof req));
         return impl_->perform(req, error, control);
     } catch (const std::exception &e) {
-        setError(error, MB_ERR_INTERNAL, 0, std::string("internal error in the HTTP transport: ") + e.what());
+        sdk::setError(error, MB_ERR_INTERNAL, std::string("internal error in the HTTP transport: ") + e.what());
     } catch (...) {
-        setError(error, MB_ERR_INTERNAL, 0, "internal error in the HTTP transport");
+        sdk::setError(error, MB_ERR_INTERNAL, "internal error in the HTTP transport");
     }
     return MB_ERR_INTERNAL;
 }
@@ -293,12 +293,12 @@ int32_t Transport::request(const mb_http_request &request, mb_error *error, cons
 int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, const CallControl *control) {
     const std::string target = req.url != nullptr ? targetOf(req.url) : std::string();
     if (target.empty()) {
-        setError(error, MB_ERR_INVALID_ARGUMENT, 0, "the request URL is missing or not an absolute http(s) URL");
+        sdk::setError(error, MB_ERR_INVALID_ARGUMENT, "the request URL is missing or not an absolute http(s) URL");
         return MB_ERR_INVALID_ARGUMENT;
     }
     const std::string_view method = req.method != nullptr ? req.method : "";
     if (!validMethod(method)) {
-        setError(error, MB_ERR_INVALID_ARGUMENT, 0, "the request method is missing or not an HTTP token");
+        sdk::setError(error, MB_ERR_INVALID_ARGUMENT, "the request method is missing or not an HTTP token");
         return MB_ERR_INVALID_ARGUMENT;
     }
     const CancelToken *cancel = control != nullptr ? control->cancel : nullptr;
@@ -308,7 +308,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
         return (cancel != nullptr && cancel->cancelled()) || (cancelledCheck != nullptr && (*cancelledCheck)());
     };
     if (cancelled()) {
-        setError(error, MB_ERR_CANCELLED, 0, "request to " + target + " cancelled before it started");
+        sdk::setError(error, MB_ERR_CANCELLED, "request to " + target + " cancelled before it started");
         return MB_ERR_CANCELLED;
     }
 
@@ -371,7 +371,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
     } attached{lease.multi, e};
 
     const auto fail = [&](int32_t code, const std::string &message) {
-        setError(error, code, t.headDelivered ? static_cast<int32_t>(t.status) : 0, message);
+        sdk::setError(error, code, message, t.headDelivered ? static_cast<int32_t>(t.status) : 0);
         return code;
     };
     const milliseconds idleTimeout = options.idleTimeout;
