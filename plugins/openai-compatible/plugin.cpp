@@ -12,8 +12,7 @@
 #include <rapidjson/document.h>
 
 #include <cctype>
-#include <charconv>
-#include <cmath>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +27,11 @@ using moltbot::sdk::Host;
 
 constexpr std::size_t kMaxErrorBody = 64 * 1024;  // an error answer is kept only this far, to quote it
 constexpr std::size_t kMaxQuoted = 300;            // characters of it in a message
+
+int64_t nowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 void require(bool ok, const char *what) {
     if (!ok) throw Failure(MB_ERR_INVALID_ARGUMENT, what);
@@ -187,11 +191,7 @@ private:
         if (detail.empty()) detail = "no error details";
         int64_t retryAfterMs = -1;
         if (auto value = moltbot::sdk::headerValue(exchange.headers, "Retry-After")) {
-            double seconds = 0;
-            auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), seconds);
-            if (ec == std::errc() && end == value->data() + value->size() && seconds >= 0) {
-                retryAfterMs = static_cast<int64_t>(std::ceil(seconds * 1000));
-            }
+            retryAfterMs = moltbot::sdk::parseRetryAfter(*value, nowMs()).value_or(-1);
         }
         return Failure(moltbot::sdk::statusCode(exchange.status),
                        settings_.name + " HTTP " + std::to_string(exchange.status) + ": " + detail, exchange.status,

@@ -59,14 +59,14 @@ std::optional<double> numberMember(const rapidjson::Value *object, const char *n
     return v != nullptr ? numberOf(*v) : std::nullopt;
 }
 
-// metadata.headers, looked up case-insensitively.
-std::optional<double> metadataHeader(const rapidjson::Value *metadata, std::string_view name) {
+// metadata.headers[name], looked up case-insensitively, or nullptr.
+const rapidjson::Value *metadataHeader(const rapidjson::Value *metadata, std::string_view name) {
     const rapidjson::Value *headers = metadata != nullptr ? json::getObject(*metadata, "headers") : nullptr;
-    if (headers == nullptr) return std::nullopt;
+    if (headers == nullptr) return nullptr;
     for (const auto &m : headers->GetObject()) {
-        if (equalsIgnoreCase(json::view(m.name), name)) return numberOf(m.value);
+        if (equalsIgnoreCase(json::view(m.name), name)) return &m.value;
     }
-    return std::nullopt;
+    return nullptr;
 }
 
 int64_t secondsToMs(double seconds) { return static_cast<int64_t>(std::ceil(seconds * 1000.0)); }
@@ -116,13 +116,22 @@ bool mentionsInvalidModel(const rapidjson::Value &error) {
 
 int64_t retryAfterMs(std::string_view headers, const rapidjson::Value *metadata, int64_t nowMs) {
     if (auto value = headerValue(headers, "Retry-After")) {
-        if (auto seconds = parseNumber(*value)) return secondsToMs(*seconds);
+        if (auto ms = sdk::parseRetryAfter(*value, nowMs)) return *ms;
     }
     if (auto seconds = numberMember(metadata, "retry_after_seconds")) return secondsToMs(*seconds);
-    if (auto seconds = metadataHeader(metadata, "Retry-After")) return secondsToMs(*seconds);
+    if (const rapidjson::Value *value = metadataHeader(metadata, "Retry-After")) {
+        // The upstream's header as a string (seconds or an HTTP-date), or a bare number of seconds.
+        if (value->IsString()) {
+            if (auto ms = sdk::parseRetryAfter(json::view(*value), nowMs)) return *ms;
+        } else if (auto seconds = numberOf(*value)) {
+            return secondsToMs(*seconds);
+        }
+    }
     std::optional<double> reset;
     if (auto value = headerValue(headers, "X-RateLimit-Reset")) reset = parseNumber(*value);
-    if (!reset) reset = metadataHeader(metadata, "X-RateLimit-Reset");
+    if (const rapidjson::Value *value = metadataHeader(metadata, "X-RateLimit-Reset"); !reset && value != nullptr) {
+        reset = numberOf(*value);
+    }
     if (reset) return std::max<int64_t>(0, static_cast<int64_t>(*reset) - nowMs);
     return -1;
 }

@@ -114,6 +114,37 @@ TEST_CASE("errors: retry-after from headers, metadata, or the rate-limit reset t
     CHECK(limited.message() == "OpenRouter HTTP 429: Rate limit exceeded: free-models-per-min.");
 }
 
+TEST_CASE("errors: Retry-After as delay-seconds or an HTTP-date (all three forms), garbage ignored") {
+    using moltbot::sdk::parseRetryAfter;
+    constexpr int64_t now = 1792567680000;  // Wed, 21 Oct 2026 07:28:00 GMT
+    CHECK(parseRetryAfter("120", now) == 120000);
+    CHECK(parseRetryAfter(" 1.5 ", now) == 1500);
+    CHECK(parseRetryAfter("Wed, 21 Oct 2026 07:28:20 GMT", now) == 20000);
+    CHECK(parseRetryAfter("Wed, 21 Oct 2026 07:28:20 GMT", now + 500) == 19500);
+    CHECK(parseRetryAfter("Wednesday, 21-Oct-26 07:29:00 GMT", now) == 60000);  // RFC 850
+    CHECK(parseRetryAfter("Wed Oct 21 07:28:05 2026", now) == 5000);            // asctime
+    CHECK(parseRetryAfter("Sun Nov  6 08:49:37 1994", now) == 0);               // passed: no wait
+    CHECK(parseRetryAfter("Sun, 06 Nov 1994 08:49:37 GMT", now) == 0);
+    CHECK(parseRetryAfter("Thu, 22 Oct 2026 07:28:00 GMT", now) == 86400000);  // the host decides not to wait that long
+    for (const char *garbage :
+         {"", "soon", "-5", "1e300", "nan", "12s", "Wed, 21 Oct 2026 07:28:20 PST", "Wed, 21 Oct 2026 07:28:20",
+          "Wed, 31 Feb 2026 07:28:20 GMT", "Wed, 21 Oct 2026 24:00:00 GMT", "Wed, 21 Foo 2026 07:28:20 GMT",
+          "Wed,21 Oct 2026 07:28:20 GMT", "21 Oct 2026 07:28:20 GMT", "Wed, 21 Oct 2026 07:28:20 GMT junk"}) {
+        INFO(garbage);
+        CHECK_FALSE(parseRetryAfter(garbage, now).has_value());
+    }
+    // Through the plugin's sources: the response header, then metadata.headers (a string there may be a date too).
+    CHECK(retryAfterMs("Retry-After: Wed, 21 Oct 2026 07:28:10 GMT\r\n", nullptr, now) == 10000);
+    CHECK(retryAfterMs("Retry-After: Tue, 20 Oct 2026 07:28:10 GMT\r\n", nullptr, now) == 0);
+    rapidjson::Document metadata;
+    REQUIRE(moltbot::sdk::json::parse(metadata, R"({"headers":{"retry-after":"Wed, 21 Oct 2026 07:28:03 GMT"}})"));
+    CHECK(retryAfterMs("Retry-After: garbage\r\n", &metadata, now) == 3000);
+    UpstreamFailure limited = httpFailure(429, "HTTP/1.1 429 x\r\nRetry-After: Wed, 21 Oct 2026 07:28:07 GMT\r\n",
+                                          R"({"error":{"message":"Rate limit exceeded","code":429}})", now);
+    CHECK(limited.code() == MB_ERR_RATE_LIMITED);
+    CHECK(limited.retryAfterMs() == 7000);
+}
+
 TEST_CASE("errors: an error object under HTTP 200") {
     rapidjson::Document doc;
     REQUIRE(moltbot::sdk::json::parse(doc, R"({"code":502,"message":"Provider disconnected"})"));
