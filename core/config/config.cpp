@@ -188,12 +188,16 @@ std::vector<std::string> Config::applyEnvBlock() {
     return set;
 }
 
-ApiKey Config::resolveApiKey(std::string_view provider) const {
+std::string Config::keyVariable(std::string_view provider) const {
     // models.providers.<name>.apiKeyEnv names the variable instead (e.g. a local server's own variable).
     const rapidjson::Value *keyEnv = member(providerSettings(provider), "apiKeyEnv");
-    std::string variable = keyEnv != nullptr && keyEnv->IsString() && keyEnv->GetStringLength() > 0
-                               ? std::string(keyEnv->GetString())
-                               : apiKeyVariable(provider);
+    return keyEnv != nullptr && keyEnv->IsString() && keyEnv->GetStringLength() > 0
+               ? std::string(keyEnv->GetString(), keyEnv->GetStringLength())
+               : apiKeyVariable(provider);
+}
+
+ApiKey Config::resolveApiKey(std::string_view provider) const {
+    std::string variable = keyVariable(provider);
     if (std::string value = getenvOrEmpty(variable); !value.empty()) {
         return {value, filledFromEnvBlock_.count(variable) ? KeySource::ConfigEnv : KeySource::Environment, variable};
     }

@@ -88,6 +88,9 @@ public:
     // Returns the names it set.
     std::vector<std::string> applyEnvBlock();
 
+    // The environment variable that holds `provider`'s key: models.providers.<provider>.apiKeyEnv when set, else
+    // apiKeyVariable(provider). What a hint about a missing key should name.
+    std::string keyVariable(std::string_view provider) const;
     // A provider's key: the environment variable models.providers.<provider>.apiKeyEnv, else
     // apiKeyVariable(provider) (which the env block may have filled),
     // then the credentials file, then models.providers.<provider>.apiKey. Empty values are skipped.

@@ -41,8 +41,9 @@ public:
     std::string name() const override { return "models status"; }
     std::string summary() const override { return "show the default model, fallbacks, aliases and API-key sources"; }
     std::string details() const override {
-        return "Keys are looked up per provider: the <NAME>_API_KEY variable (possibly filled by the config's env "
-               "block), then the credentials file, then models.providers.<name>.apiKey. Keys are shown masked.";
+        return "Keys are looked up per provider: the <NAME>_API_KEY variable, or the one models.providers.<name>."
+               "apiKeyEnv names (possibly filled by the config's env block), then the credentials file, then "
+               "models.providers.<name>.apiKey. Keys are shown masked.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         options.addOption(Poco::Util::Option("json", "", "print the status as JSON"));
@@ -94,7 +95,7 @@ public:
         });
         for (const auto &[provider, key] : keys) {
             if (key.key.empty()) {
-                warnings.push_back("no API key for provider '" + provider + "': set " + config::apiKeyVariable(provider) +
+                warnings.push_back("no API key for provider '" + provider + "': set " + config.keyVariable(provider) +
                                    (provider == "openrouter" ? " or run 'moltbot onboard'" : ""));
             } else if (provider == "openrouter" && key.key.rfind("sk-or-", 0) != 0) {
                 warnings.push_back("the OpenRouter key " + util::maskSecret(key.key) + " (" +
@@ -169,7 +170,7 @@ private:
         for (const auto &[provider, key] : keys) {
             out << "- " << provider << " ";
             if (key.key.empty()) {
-                out << "effective=missing | set " << config::apiKeyVariable(provider) << "\n";
+                out << "effective=missing | set " << config.keyVariable(provider) << "\n";
             } else {
                 out << "effective=" << config::keySourceName(key.source) << " | key=" << util::maskSecret(key.key)
                     << " | source=" << key.where << "\n";
@@ -206,7 +207,7 @@ private:
         for (const auto &[provider, key] : keys) {
             rapidjson::Value entry(rapidjson::kObjectType);
             entry.AddMember("provider", jsonString(provider, allocator), allocator);
-            entry.AddMember("envVar", jsonString(config::apiKeyVariable(provider), allocator), allocator);
+            entry.AddMember("envVar", jsonString(config.keyVariable(provider), allocator), allocator);
             entry.AddMember("source", jsonString(config::keySourceName(key.source), allocator), allocator);
             entry.AddMember("where", stringOrNull(key.where), allocator);
             entry.AddMember("key", key.key.empty() ? rapidjson::Value() : jsonString(util::maskSecret(key.key), allocator),

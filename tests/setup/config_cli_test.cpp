@@ -413,6 +413,28 @@ TEST_CASE("models status: key sources in order, aliases, --check and --json") {
     }
 }
 
+TEST_CASE("models status: a provider whose key comes from apiKeyEnv is told to set that variable") {
+    Home home;
+    home.writeConfig(R"({
+      models: { providers: { local: { api: "openai-completions", baseUrl: "http://127.0.0.1:9/v1",
+                                      apiKeyEnv: "LLAMA_TOKEN" } } },
+      agents: { defaults: { model: { primary: "local/llama3" } } },
+    })");
+    // LOCAL_API_KEY is not the variable apiKeyEnv names: it neither counts nor is suggested.
+    RunResult missing = home.run({"models", "status", "--check"}, {{"LOCAL_API_KEY", "ignored"}});
+    CHECK(missing.exitCode == 1);
+    CHECK(missing.out.find("- local effective=missing | set LLAMA_TOKEN\n") != std::string::npos);
+    CHECK(missing.err == "warning: no API key for provider 'local': set LLAMA_TOKEN\n"
+                         "moltbot: check failed: no API key for provider 'local' of the default model local/llama3\n");
+    RunResult json = home.run({"models", "status", "--json"});
+    CHECK(json.out.find("\"envVar\": \"LLAMA_TOKEN\"") != std::string::npos);
+
+    RunResult set = home.run({"models", "status", "--check"}, {{"LLAMA_TOKEN", "local-token-0123456789"}});
+    CHECK(set.exitCode == 0);
+    CHECK(set.out.find("- local effective=environment | key=") != std::string::npos);
+    CHECK(set.out.find("| source=LLAMA_TOKEN\n") != std::string::npos);
+}
+
 TEST_CASE("models status without a default model says how to set one; --check fails") {
     Home home;
     RunResult result = home.run({"models", "status", "--check"});
