@@ -102,6 +102,13 @@ std::string normalizeModelId(std::string_view id) {
     return out;
 }
 
+void Catalog::add(std::string id, std::string event) {
+    std::size_t index = models_.size();
+    byId_.emplace(id, index);
+    byNormalized_[normalizeModelId(id)].push_back(index);
+    models_.push_back({std::move(id), std::move(event)});
+}
+
 Catalog Catalog::parse(std::string_view body) {
     rapidjson::Document doc;
     const rapidjson::Value &data = dataArray(doc, body, "model");
@@ -109,12 +116,36 @@ Catalog Catalog::parse(std::string_view body) {
     catalog.models_.reserve(data.Size());
     for (const auto &model : data.GetArray()) {
         std::string_view id = json::getString(model, "id");
-        if (id.empty() || catalog.contains(id)) continue;
-        std::size_t index = catalog.models_.size();
-        catalog.models_.push_back({std::string(id), modelEvent(model)});
-        catalog.byId_.emplace(std::string(id), index);
-        catalog.byNormalized_[normalizeModelId(id)].push_back(index);
+        if (!id.empty() && !catalog.contains(id)) catalog.add(std::string(id), modelEvent(model));
     }
+    return catalog;
+}
+
+std::string Catalog::serialize() const {
+    std::string text = "[";
+    for (const auto &model : models_) {
+        if (text.size() > 1) text += ',';
+        json::appendString(text, model.id);
+    }
+    text += "]\n";
+    for (const auto &model : models_) text.append(model.event).append("\n");  // the writer escapes line breaks
+    return text;
+}
+
+Catalog Catalog::deserialize(std::string_view text) {
+    auto corrupt = [] { return sdk::Failure(MB_ERR_UPSTREAM_PROTOCOL, "not a serialized model catalog"); };
+    std::size_t end = text.find('\n');
+    rapidjson::Document ids;
+    if (end == std::string_view::npos || !json::parse(ids, text.substr(0, end)) || !ids.IsArray()) throw corrupt();
+    Catalog catalog;
+    catalog.models_.reserve(ids.Size());
+    for (const auto &id : ids.GetArray()) {
+        std::size_t start = end + 1;
+        end = text.find('\n', start);
+        if (!id.IsString() || end == std::string_view::npos) throw corrupt();
+        catalog.add(std::string(json::view(id)), std::string(text.substr(start, end - start)));
+    }
+    if (end + 1 != text.size()) throw corrupt();
     return catalog;
 }
 

@@ -29,6 +29,13 @@ public:
     // Parses a GET /models body ({"data": [Model, ...]}); throws Failure(MB_ERR_UPSTREAM_PROTOCOL) when malformed.
     static Catalog parse(std::string_view body);
 
+    // The form the disk cache keeps, a few times smaller than the body and cheap to read back: the ids as a JSON
+    // array on the first line, then each model's event on a line of its own. A chat request needs only the ids, so
+    // reading this instead of parsing the whole /models body again saves milliseconds per request.
+    std::string serialize() const;
+    // Reads serialize()'s text back; throws Failure(MB_ERR_UPSTREAM_PROTOCOL) when it is not that.
+    static Catalog deserialize(std::string_view text);
+
     const std::vector<Model> &models() const { return models_; }
     bool contains(std::string_view id) const;
     // The one catalog id equal to `id` once normalised, or nullopt when none or several match.
@@ -37,6 +44,8 @@ public:
     std::vector<std::string> closest(std::string_view id, std::size_t count) const;
 
 private:
+    void add(std::string id, std::string event);
+
     std::vector<Model> models_;
     std::unordered_map<std::string, std::size_t> byId_;
     std::unordered_map<std::string, std::vector<std::size_t>> byNormalized_;

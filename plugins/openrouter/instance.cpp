@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 namespace moltbot::openrouter {
@@ -56,10 +55,11 @@ std::string_view stringOption(const rapidjson::Value &object, const char *name, 
     return json::view(*v);
 }
 
-// ---- the disk cache: one JSON file per resource {"baseUrl", "fetchedAt", "etag", "lastModified", "body"} ----
+// ---- the disk cache: one file per resource, a JSON line {"baseUrl", "fetchedAt", "etag", "lastModified"} followed by
+// the resource's data (cacheData) ----
 
 struct CacheFile {
-    std::string baseUrl, etag, lastModified, body;
+    std::string baseUrl, etag, lastModified, data;
     int64_t fetchedAt = 0;
 };
 
@@ -70,18 +70,22 @@ fs::path cachePath(const InstanceConfig &config, std::string_view resource) {
 }
 
 std::optional<CacheFile> readCache(const fs::path &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream text;
-    text << in.rdbuf();
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    std::streamoff size = in.tellg();
+    if (!in || size < 0) return std::nullopt;
+    std::string text(static_cast<std::size_t>(size), '\0');
+    if (!in.seekg(0) || !in.read(text.data(), static_cast<std::streamsize>(text.size()))) return std::nullopt;
+    std::size_t end = text.find('\n');
     rapidjson::Document doc;
-    if (!json::parse(doc, text.str()) || !doc.IsObject()) return std::nullopt;
+    if (end == std::string::npos || !json::parse(doc, std::string_view(text).substr(0, end)) || !doc.IsObject()) {
+        return std::nullopt;
+    }
     CacheFile file;
     file.baseUrl = json::getString(doc, "baseUrl");
     file.etag = json::getString(doc, "etag");
     file.lastModified = json::getString(doc, "lastModified");
-    file.body = json::getString(doc, "body");
     file.fetchedAt = json::getInt(doc, "fetchedAt", 0);
+    file.data = text.substr(end + 1);
     return file;
 }
 
@@ -89,8 +93,7 @@ std::optional<CacheFile> readCache(const fs::path &path) {
 bool writeCache(const fs::path &path, const CacheFile &file) {
     std::string text = "{\"baseUrl\":" + json::quote(file.baseUrl) + ",\"fetchedAt\":" +
                        std::to_string(file.fetchedAt) + ",\"etag\":" + json::quote(file.etag) +
-                       ",\"lastModified\":" + json::quote(file.lastModified) + ",\"body\":" + json::quote(file.body) +
-                       "}";
+                       ",\"lastModified\":" + json::quote(file.lastModified) + "}\n" + file.data;
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     fs::path temp = path;
@@ -116,6 +119,22 @@ std::shared_ptr<const Catalog> parseResource<Catalog>(std::string_view body) {
 template <>
 std::shared_ptr<const ProviderDirectory> parseResource<ProviderDirectory>(std::string_view body) {
     return std::make_shared<const ProviderDirectory>(ProviderDirectory::parse(body));
+}
+
+// What the disk cache keeps of a resource: the catalog in its compact form (every chat request reads it), the
+// provider list as OpenRouter sent it.
+std::string cacheData(const Catalog &catalog, std::string) { return catalog.serialize(); }
+std::string cacheData(const ProviderDirectory &, std::string body) { return body; }
+
+template <class T>
+std::shared_ptr<const T> fromCacheData(std::string_view data);
+template <>
+std::shared_ptr<const Catalog> fromCacheData<Catalog>(std::string_view data) {
+    return std::make_shared<const Catalog>(Catalog::deserialize(data));
+}
+template <>
+std::shared_ptr<const ProviderDirectory> fromCacheData<ProviderDirectory>(std::string_view data) {
+    return parseResource<ProviderDirectory>(data);
 }
 
 bool isSuccess(int32_t status) { return status >= 200 && status <= 299; }
@@ -273,7 +292,7 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
         std::optional<CacheFile> file = readCache(path);
         if (file && file->baseUrl == config_.baseUrl) {
             try {
-                cached.value = parseResource<T>(file->body);
+                cached.value = fromCacheData<T>(file->data);
                 cached.etag = file->etag;
                 cached.lastModified = file->lastModified;
                 cached.fetchedAt = file->fetchedAt;
@@ -305,7 +324,8 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
             cached.etag = headerValue(exchange.headers, "ETag").value_or("");
             cached.lastModified = headerValue(exchange.headers, "Last-Modified").value_or("");
             if (!path.empty() && !writeCache(path, {config_.baseUrl, cached.etag, cached.lastModified,
-                                                    std::move(exchange.body), cached.fetchedAt})) {
+                                                    cacheData(*cached.value, std::move(exchange.body)),
+                                                    cached.fetchedAt})) {
                 host_.log(MB_LOG_WARNING, "openrouter: could not write the cache file " + path.string());
             }
         } else {

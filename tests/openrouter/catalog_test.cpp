@@ -33,6 +33,25 @@ TEST_CASE("catalog: /models entries become MB_EVENT_MODEL payloads") {
     CHECK_THROWS_AS(Catalog::parse("<html>"), moltbot::sdk::Failure);
 }
 
+TEST_CASE("catalog: the cached form reads back the same models, ids and events") {
+    Catalog catalog = Catalog::parse(test::kModels);
+    Catalog back = Catalog::deserialize(catalog.serialize());
+    REQUIRE(back.models().size() == catalog.models().size());
+    for (std::size_t i = 0; i < catalog.models().size(); ++i) {
+        CHECK(back.models()[i].id == catalog.models()[i].id);
+        CHECK(back.models()[i].event == catalog.models()[i].event);
+    }
+    CHECK(resolveModelId("anthropic/claude-sonnet-4-5", &back).id == "anthropic/claude-sonnet-4.5");
+    CHECK(Catalog::deserialize("[]\n").models().empty());
+
+    std::string text = catalog.serialize();
+    CHECK_THROWS_AS(Catalog::deserialize(text.substr(0, text.size() - 1)), moltbot::sdk::Failure);  // cut short
+    CHECK_THROWS_AS(Catalog::deserialize(text + "{}\n"), moltbot::sdk::Failure);                    // an extra line
+    CHECK_THROWS_AS(Catalog::deserialize(test::kModels), moltbot::sdk::Failure);                    // a /models body
+    CHECK_THROWS_AS(Catalog::deserialize("[1]\n{}\n"), moltbot::sdk::Failure);
+    CHECK_THROWS_AS(Catalog::deserialize(""), moltbot::sdk::Failure);
+}
+
 TEST_CASE("model ids: routers, -/. between digits, variants, unknown ids") {
     Catalog catalog = Catalog::parse(test::kModels);
     // `openrouter/auto` and `openrouter/openrouter/auto` both reach the router.

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace moltbot::openrouter;
@@ -332,6 +333,16 @@ TEST_CASE("catalog: list_models, the disk cache, its TTL, validators, offline us
         InstanceConfig other = config("", cacheDir);
         other.baseUrl = "http://127.0.0.1:10/v1";
         Instance instance(host.api(), other);
+        std::size_t before = host.requestsTo("/models").size();
+        REQUIRE(instance.listModels(moltbot::sdk::Call(&events.call)) == MB_OK);
+        CHECK(host.requestsTo("/models").size() == before + 1);
+    }
+    // A file that is not the cache's layout (damaged, or an older version's single JSON object) is fetched again.
+    const std::string fresh = "{\"baseUrl\":\"" + config("", cacheDir).baseUrl + "\",\"fetchedAt\":9999999999";
+    for (const std::string &text : {fresh + R"(,"body":"{\"data\":[]}"})", fresh + "}\n[\"a/b\"]\n"}) {
+        std::ofstream(file, std::ios::trunc) << text;
+        Events events;
+        Instance instance(host.api(), config("", cacheDir));
         std::size_t before = host.requestsTo("/models").size();
         REQUIRE(instance.listModels(moltbot::sdk::Call(&events.call)) == MB_OK);
         CHECK(host.requestsTo("/models").size() == before + 1);
