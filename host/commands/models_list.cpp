@@ -164,7 +164,8 @@ public:
         Catalogs catalogs(host, streams.err);
         std::string onlyPrefix = invocation.value("provider");
 
-        std::vector<Row> rows = invocation.has("all") ? allRows(host, catalogs) : configuredRows(config, catalogs, streams);
+        std::vector<Row> rows =
+            invocation.has("all") ? allRows(config, host, catalogs) : configuredRows(config, catalogs, streams);
         std::erase_if(rows, [&](const Row &row) { return !onlyPrefix.empty() && row.key.rfind(onlyPrefix + "/", 0) != 0; });
 
         std::map<std::string, std::pair<bool, bool>> access;  // prefix -> (local, auth)
@@ -214,7 +215,8 @@ public:
                     << " " << fit("Auth", 5) << " Tags\n";
         for (const auto &row : rows) {
             auto [local, auth] = accessOf(row.key);
-            streams.out << fit(row.key, 42) << " " << fit(row.model ? row.model->input : "-", 10) << " "
+            bool knownInput = row.model != nullptr && !row.model->input.empty();
+            streams.out << fit(row.key, 42) << " " << fit(knownInput ? row.model->input : "-", 10) << " "
                         << fit(row.model ? contextText(row.model->contextWindow) : "-", 8) << " "
                         << fit(row.model ? (local ? "yes" : "no") : "-", 5) << " "
                         << fit(row.model ? (auth ? "yes" : "no") : "-", 5) << " " << join(row.tags) << "\n";
@@ -259,19 +261,37 @@ private:
         return rows;
     }
 
-    static std::vector<Row> allRows(runtime::Runtime &host, Catalogs &catalogs) {
+    static std::vector<Row> allRows(const config::Config &config, runtime::Runtime &host, Catalogs &catalogs) {
         std::set<std::string> prefixes;
         for (const auto &loaded : host.registry().plugins()) {
             for (const auto &provider : loaded.providers) {
                 if ((provider->info.capabilities & MB_CAP_LIST_MODELS) == 0) continue;
+                // A plugin serving config-defined prefixes declares a placeholder prefix too, which has nothing to
+                // list unless the config sets it up like any other.
+                bool placeholders = (provider->info.capabilities & MB_CAP_CONFIG_PREFIXES) != 0;
                 for (const auto &prefix : provider->info.prefixes) {
+                    if (placeholders && config.providerSettings(prefix) == nullptr) continue;
                     if (host.registry().find(prefix) == provider) prefixes.insert(prefix);
                 }
             }
         }
+        // Providers the config defines (models.providers.<name>.api, no plugin of that name): the plugin serving the
+        // api lists them; one that no plugin serves gets a warning from Catalogs::of naming the config key.
+        std::set<std::string> fromConfig;
+        if (const rapidjson::Value *providers = config.get("models.providers"); providers && providers->IsObject()) {
+            for (const auto &entry : providers->GetObject()) {
+                std::string name(entry.name.GetString(), entry.name.GetStringLength());
+                if (entry.value.IsObject() && entry.value.HasMember("api") && !host.registry().find(name)) {
+                    fromConfig.insert(name);
+                }
+            }
+        }
+        prefixes.insert(fromConfig.begin(), fromConfig.end());
         std::vector<Row> rows;
         for (const auto &prefix : prefixes) {
-            for (const auto &[id, model] : catalogs.of(prefix)) rows.push_back({prefix + "/" + id, &model, {}});
+            std::vector<std::string> tags;
+            if (fromConfig.count(prefix) != 0) tags.push_back("config-provider");
+            for (const auto &[id, model] : catalogs.of(prefix)) rows.push_back({prefix + "/" + id, &model, tags});
         }
         return rows;  // sorted by prefix, then id: both maps are ordered
     }

@@ -125,6 +125,42 @@ TEST_CASE("an api no plugin serves is named in the error") {
     CHECK(contains(result.err, "models.providers.local.api is 'foo' but no plugin serves that api"));
 }
 
+TEST_CASE("models list --all lists config-defined providers, tagged config-provider, and not the placeholder prefix") {
+    Setup setup;
+    RunOptions offline;
+    offline.env["OPENROUTER_BASE_URL"] = "http://127.0.0.1:9";  // the OpenRouter catalog stays out of reach
+    RunResult plain = setup.moltbot({"models", "list", "--all", "--plain"}, offline);
+    INFO(plain.err);
+    CHECK(plain.exitCode == 0);
+    CHECK(contains(plain.out, "local/llama3\n"));
+    // The plugin's descriptor prefix has no instance config: listing it only gave a warning.
+    CHECK_FALSE(contains(plain.out + plain.err, "openai-compatible"));
+
+    RunResult table = setup.moltbot({"models", "list", "--all", "--provider", "local"}, offline);
+    CHECK(table.out == "Model                                      Input      Ctx      Local Auth  Tags\n"
+                       "local/llama3                               -          -        yes   yes   config-provider\n");
+
+    RunResult json = setup.moltbot({"models", "list", "--all", "--json", "--provider", "local"}, offline);
+    auto listed = parse(json.out);
+    REQUIRE(listed["count"].GetInt() == 1);
+    CHECK(std::string(listed["models"][0]["key"].GetString()) == "local/llama3");
+    REQUIRE(listed["models"][0]["tags"].Size() == 1);
+    CHECK(std::string(listed["models"][0]["tags"][0].GetString()) == "config-provider");
+    CHECK(listed["models"][0]["available"].GetBool());
+}
+
+TEST_CASE("models list --all names a config-defined provider whose api no plugin serves") {
+    TempDir home;
+    home.write(".moltbot/moltbot.json",
+               "{ models: { providers: { other: { api: 'foo', baseUrl: 'http://127.0.0.1:1' } } } }");
+    RunOptions options;
+    options.env["HOME"] = home.path().string();
+    options.env["OPENROUTER_BASE_URL"] = "http://127.0.0.1:9";
+    RunResult result = run({moltbotBinary().string(), "models", "list", "--all", "--plain"}, options);
+    CHECK(result.exitCode == 0);
+    CHECK(contains(result.err, "moltbot: warning: models.providers.other.api is 'foo' but no plugin serves that api"));
+}
+
 TEST_CASE("the plugin lists itself with the config-prefixes capability and the api it serves") {
     TempDir home;
     RunOptions options;
