@@ -6,7 +6,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <optional>
+#include <thread>
+#include <vector>
 
 using namespace moltbot;
 using namespace moltbot::test;
@@ -206,4 +210,38 @@ TEST_CASE("a file loaded by a live registry is refused by a second one, and load
         CHECK(second.skipped()[0].reason == "it is already loaded by another plugin registry of this process");
     }
     CHECK(loadFolders({fixtureDir("echo")}).plugins().size() == 1);
+}
+
+TEST_CASE("registries loading the same plugins on several threads at once: each file goes to exactly one of them") {
+    constexpr std::size_t kThreads = 4;
+    std::vector<std::optional<plugin::Registry>> registries(kThreads);
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            while (!go) std::this_thread::yield();  // start together, so the loads overlap
+            registries[t].emplace(loadFolders({fixtureDir("echo"), fixtureDir("cppecho")}));
+        });
+    }
+    go = true;
+    for (auto &thread : threads) thread.join();
+    for (const std::string prefix : {"echo", "cppecho"}) {
+        CAPTURE(prefix);
+        int winners = 0;
+        for (const auto &registry : registries) {
+            if (registry->find(prefix) != nullptr) {
+                ++winners;
+                CHECK(streamMessage(*registry, prefix, prefix == "echo" ? "echo-1" : "hello", "hi").result.ok());
+            }
+        }
+        CHECK(winners == 1);
+    }
+    for (const auto &registry : registries) {
+        CHECK(registry->plugins().size() + registry->skipped().size() == 2);
+        for (const auto &skipped : registry->skipped()) {
+            CHECK(skipped.reason == "it is already loaded by another plugin registry of this process");
+        }
+    }
+    registries.clear();
+    CHECK(loadFolders({fixtureDir("echo"), fixtureDir("cppecho")}).plugins().size() == 2);
 }
