@@ -63,6 +63,22 @@ void stock(FakeHost &host) {
     host.route("/providers", Canned{200, kJsonHeaders, test::kProviders});
 }
 
+// A stocked fake host whose /chat/completions gives `answers` (the last one repeating), an instance of `settings` on
+// it, and the events of its calls: `auto &[host, events, instance] = stocked;`.
+struct Stocked {
+    explicit Stocked(std::vector<Canned> answers, InstanceConfig settings = config())
+        : instance(host.api(), std::move(settings)) {
+        stock(host);
+        host.route("/chat/completions", std::move(answers));
+    }
+    explicit Stocked(Canned answer, InstanceConfig settings = config())
+        : Stocked(std::vector<Canned>{std::move(answer)}, std::move(settings)) {}
+
+    FakeHost host;
+    Events events;
+    Instance instance;
+};
+
 }  // namespace
 
 TEST_CASE("config: defaults, overrides, attribution headers, bad values") {
@@ -108,11 +124,8 @@ TEST_CASE("chat: no key is an auth error that says how to set one, before any ch
 }
 
 TEST_CASE("stream: headers, URL, resolved model and the events of a streamed answer") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions", Canned{200, kSseHeaders, test::kTextStream2025});
-    Events events;
-    Instance instance(host.api(), config());
+    Stocked stocked(Canned{200, kSseHeaders, test::kTextStream2025});
+    auto &[host, events, instance] = stocked;
     REQUIRE(instance.chat(kRequest, R"({"params":{"temperature":0.2}})", moltbot::sdk::Call(&events.call), true) ==
             MB_OK);
 
@@ -140,11 +153,8 @@ TEST_CASE("stream: headers, URL, resolved model and the events of a streamed ans
 }
 
 TEST_CASE("stream: provider slug warnings reach the user as notices") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions", Canned{200, kSseHeaders, test::kToolCallStream});
-    Events events;
-    Instance instance(host.api(), config());
+    Stocked stocked(Canned{200, kSseHeaders, test::kToolCallStream});
+    auto &[host, events, instance] = stocked;
     REQUIRE(instance.chat(R"({"model":"openai/gpt-5.2","messages":[]})", R"({"provider":{"order":["aws-bedrock"]}})",
                           moltbot::sdk::Call(&events.call), true) == MB_OK);
     REQUIRE(events.of(MB_EVENT_NOTICE).size() == 1);
@@ -153,11 +163,8 @@ TEST_CASE("stream: provider slug warnings reach the user as notices") {
 }
 
 TEST_CASE("complete: a JSON answer gives META, RESPONSE, USAGE") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions", Canned{200, kJsonHeaders, test::kCompletion});
-    Events events;
-    Instance instance(host.api(), config());
+    Stocked stocked(Canned{200, kJsonHeaders, test::kCompletion});
+    auto &[host, events, instance] = stocked;
     REQUIRE(instance.chat(R"({"model":"openai/gpt-5.2","messages":[]})", "", moltbot::sdk::Call(&events.call), false) ==
             MB_OK);
     CHECK(events.kinds() == std::vector<uint32_t>{MB_EVENT_META, MB_EVENT_RESPONSE, MB_EVENT_USAGE});
@@ -165,15 +172,12 @@ TEST_CASE("complete: a JSON answer gives META, RESPONSE, USAGE") {
 }
 
 TEST_CASE("errors: HTTP failures carry code, status, retry-after; unknown models name the closest ids") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions",
-               {Canned{429, std::string(kJsonHeaders) + "Retry-After: 12\r\n",
-                       R"({"error":{"message":"Rate limit exceeded: free-models-per-min.","code":429}})"},
-                Canned{400, kJsonHeaders,
-                       R"({"error":{"message":"anthropic/claude-sonnet-5 is not a valid model ID","code":400}})"}});
-    Events events;
-    Instance instance(host.api(), config());
+    Stocked stocked({
+        Canned{429, std::string(kJsonHeaders) + "Retry-After: 12\r\n",
+               R"({"error":{"message":"Rate limit exceeded: free-models-per-min.","code":429}})"},
+        Canned{400, kJsonHeaders, R"({"error":{"message":"anthropic/claude-sonnet-5 is not a valid model ID","code":400}})"},
+    });
+    auto &[host, events, instance] = stocked;
     moltbot::sdk::Call call(&events.call);
     const char *request = R"({"model":"anthropic/claude-sonnet-5","messages":[]})";
     Outcome limited = run([&] { return instance.chat(request, "", call, true); });
@@ -187,11 +191,8 @@ TEST_CASE("errors: HTTP failures carry code, status, retry-after; unknown models
 }
 
 TEST_CASE("errors: the key never appears in a message, even when the upstream echoes it") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions", Canned{401, "", "invalid key " + kKey});
-    Events events;
-    Instance instance(host.api(), config());
+    Stocked stocked(Canned{401, "", "invalid key " + kKey});
+    auto &[host, events, instance] = stocked;
     Outcome out = run([&] { return instance.chat(kRequest, "", moltbot::sdk::Call(&events.call), true); });
     CHECK(out.code == MB_ERR_AUTH);
     CHECK(out.message.find(kKey) == std::string::npos);
@@ -199,17 +200,14 @@ TEST_CASE("errors: the key never appears in a message, even when the upstream ec
 }
 
 TEST_CASE("stream: upstream errors inside a 200 answer, transport failures, oversized events") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions",
-               {Canned{200, kSseHeaders, test::kMidStreamError},
-                Canned{200, kJsonHeaders, R"({"error":{"code":402,"message":"Insufficient credits"}})"},
-                Canned{200, kSseHeaders, "", MB_ERR_TIMEOUT},
-                Canned{200, kSseHeaders, "data: " + std::string(1001, 'x') + "\n\n"}});
-    Events events;
     InstanceConfig small = config();
     small.maxEventBytes = 1000;
-    Instance instance(host.api(), small);
+    Stocked stocked({Canned{200, kSseHeaders, test::kMidStreamError},
+                     Canned{200, kJsonHeaders, R"({"error":{"code":402,"message":"Insufficient credits"}})"},
+                     Canned{200, kSseHeaders, "", MB_ERR_TIMEOUT},
+                     Canned{200, kSseHeaders, "data: " + std::string(1001, 'x') + "\n\n"}},
+                    small);
+    auto &[host, events, instance] = stocked;
     moltbot::sdk::Call call(&events.call);
     Outcome mid = run([&] { return instance.chat(kRequest, "", call, true); });
     CHECK(mid.code == MB_ERR_UNAVAILABLE);
@@ -223,12 +221,9 @@ TEST_CASE("stream: upstream errors inside a 200 answer, transport failures, over
 }
 
 TEST_CASE("stream: the host asking to stop cancels the call and aborts the transfer") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions", Canned{200, kSseHeaders, test::kTextStream2025});
-    Events events;
+    Stocked stocked(Canned{200, kSseHeaders, test::kTextStream2025});
+    auto &[host, events, instance] = stocked;
     events.stopAfter = 3;  // NOTICE, META, first delta
-    Instance instance(host.api(), config());
     CHECK(instance.chat(kRequest, "", moltbot::sdk::Call(&events.call), true) == MB_ERR_CANCELLED);
     CHECK(events.list.size() == 3);
 
@@ -238,13 +233,10 @@ TEST_CASE("stream: the host asking to stop cancels the call and aborts the trans
 }
 
 TEST_CASE("complete: bodies beyond the size bound fail clearly") {
-    FakeHost host;
-    stock(host);
+    Stocked stocked({Canned{200, kJsonHeaders, std::string(kMaxResponseBytes + 10, ' ')},
+                     Canned{500, "", std::string(kMaxErrorBytes * 2, 'e')}});
+    auto &[host, events, instance] = stocked;
     host.pieceSize = 1 << 20;
-    host.route("/chat/completions", {Canned{200, kJsonHeaders, std::string(kMaxResponseBytes + 10, ' ')},
-                                     Canned{500, "", std::string(kMaxErrorBytes * 2, 'e')}});
-    Events events;
-    Instance instance(host.api(), config());
     moltbot::sdk::Call call(&events.call);
     Outcome big = run([&] { return instance.chat(kRequest, "", call, false); });
     CHECK(big.code == MB_ERR_UPSTREAM_PROTOCOL);
@@ -376,10 +368,8 @@ TEST_CASE("key info: GET /key with the key; the data object is emitted") {
 }
 
 TEST_CASE("an instance serves concurrent calls; the catalog is fetched once") {
-    FakeHost host;
-    stock(host);
-    host.route("/chat/completions", Canned{200, kSseHeaders, test::kTextStream2025});
-    Instance instance(host.api(), config());
+    Stocked stocked(Canned{200, kSseHeaders, test::kTextStream2025});
+    Instance &instance = stocked.instance;
     std::atomic<int> ok{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 6; ++t) {
@@ -395,5 +385,5 @@ TEST_CASE("an instance serves concurrent calls; the catalog is fetched once") {
     }
     for (auto &thread : threads) thread.join();
     CHECK(ok == 120);
-    CHECK(host.requestsTo("/models").size() == 1);
+    CHECK(stocked.host.requestsTo("/models").size() == 1);
 }

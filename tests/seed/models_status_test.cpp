@@ -1,6 +1,7 @@
 // `moltbot models status`: --probe asks the plugin's key-info extension about the key; cooldowns the pipeline
 // recorded show with their end, in text and --json.
 #include "tests/seed/seed_support.hpp"
+#include "tests/support/openrouter_page.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,19 +9,9 @@
 
 using namespace moltbot::seed;
 using moltbot::test::RunResult;
+using moltbot::test::page::kModelNaming;
 
 namespace {
-
-const std::string kChain = R"({
-  agents: {
-    defaults: {
-      model: {
-        primary: "openrouter/anthropic/claude-sonnet-4-5",
-        fallbacks: ["openrouter/openai/gpt-5.2"]
-      }
-    }
-  }
-})";
 
 std::size_t keyRequests(Seed &seed) {
     std::size_t n = 0;
@@ -38,7 +29,7 @@ int64_t nowMs() {
 
 TEST_CASE("--probe: a valid key with its label, limit, usage and free-tier flag") {
     Seed seed;
-    seed.config(kChain);
+    seed.config(kModelNaming);
     auto reply = seed.sim.post("/_sim/keys",
                                R"({"key":")" + kKey + R"(","label":"laptop","limit":100,"usage":25.5,)"
                                                       R"("limit_reset":"monthly","is_free_tier":true})",
@@ -69,7 +60,7 @@ TEST_CASE("--probe: a valid key with its label, limit, usage and free-tier flag"
 
 TEST_CASE("--probe: a rejected key says so plainly; --check makes it an error") {
     Seed seed;
-    seed.config(kChain);
+    seed.config(kModelNaming);
     const std::string badKey = "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     moltbot::test::RunOptions options;
     options.env["OPENROUTER_API_KEY"] = badKey;
@@ -91,7 +82,7 @@ TEST_CASE("--probe: a rejected key says so plainly; --check makes it an error") 
 
 TEST_CASE("models in cooldown show until when, in text and --json") {
     Seed seed;
-    seed.config(kChain);
+    seed.config(kModelNaming);
     RunResult none = seed.moltbotWithKey({"models", "status"});
     CHECK(contains(none.out, "\nCooldowns (0): -\n"));
 
@@ -118,7 +109,7 @@ TEST_CASE("models in cooldown show until when, in text and --json") {
 
 TEST_CASE("--probe with OpenRouter unreachable: not checked, and not a rejected key") {
     Seed seed;
-    seed.config(kChain);
+    seed.config(kModelNaming);
     seed.sim.simulator.stop();
     RunResult result = seed.moltbotWithKey({"models", "status", "--probe", "--check"});
     CHECK(result.exitCode == 0);

@@ -1,6 +1,7 @@
 // The user page (/work/shared/seed/openrouter.md, docs/providers/openrouter.md) end to end: each snippet pasted
 // verbatim into moltbot.json, each command run as written, against an in-process OpenRouter simulator.
 #include "tests/seed/seed_support.hpp"
+#include "tests/support/openrouter_page.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,112 +13,30 @@
 
 using namespace moltbot::seed;
 using moltbot::test::RunResult;
+using namespace moltbot::test::page;
 
 namespace {
 
-// The page's snippets, character for character.
-const std::string kDefaultModel = R"({
-  agents: {
-    defaults: {
-      model: { primary: "openrouter/anthropic/claude-sonnet-4-5" }
-    }
-  }
-})";
-
-const std::string kConfigSnippet = R"({
-  env: { OPENROUTER_API_KEY: "sk-or-..." },
-  agents: {
-    defaults: {
-      model: { primary: "openrouter/anthropic/claude-sonnet-4-5" }
-    }
-  }
-})";
-
-const std::string kModelNaming = R"({
-  agents: {
-    defaults: {
-      model: {
-        primary: "openrouter/anthropic/claude-sonnet-4-5",
-        fallbacks: ["openrouter/openai/gpt-5.2"]
-      }
-    }
-  }
-})";
-
-const std::string kOnlyAnthropic = R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          provider: {
-            only: ["anthropic"],       // Only use Anthropic's servers
-            allow_fallbacks: false     // Don't fall back to other providers
-          }
-        }
-      }
-    }
-  }
-})";
-
-const std::string kPreferBedrock = R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          provider: {
-            order: ["aws-bedrock", "anthropic"],
-            allow_fallbacks: true
-          }
-        }
-      }
-    }
-  }
-})";
-
-const std::string kBlockProviders = R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          provider: {
-            ignore: ["azure", "google"]  // Never use Azure or Google
-          }
-        }
-      }
-    }
-  }
-})";
-
-const std::string kPromptCaching = R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          params: { cacheControlTtl: "1h" }  // or "5m"
-        }
-      }
-    }
-  }
-})";
-
-const std::string kModelParameters = R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          params: {
-            temperature: 0.7,
-            maxTokens: 4096,
-            cacheControlTtl: "1h"
-          }
-        }
-      }
-    }
-  }
-})";
-
 const std::string kSonnet = "openrouter/anthropic/claude-sonnet-4-5";
 const std::string kNotice = R"(model id "anthropic/claude-sonnet-4-5" is not in the OpenRouter catalog; using "anthropic/claude-sonnet-4.5")";
+
+// The message of the fault tests, and the simulator's whole answer to it.
+const std::string kSixWords = "one two three four five six";
+const std::string kSixWordsEcho = "[claude-sonnet-4.5 via Anthropic] You said: " + kSixWords;
+
+// The default-model snippet in the config and `faults` armed in the simulator.
+void withFaults(Seed &seed, const std::string &faults) {
+    seed.config(kDefaultModel);
+    seed.faults(faults);
+}
+
+// `config` pasted, then `moltbot agent --model <the page's model> -m hi` with the key, then `extra`.
+RunResult askSonnet(const Seed &seed, const std::string &config, const std::vector<std::string> &extra = {}) {
+    seed.config(config);
+    std::vector<std::string> args{"agent", "--model", kSonnet, "-m", "hi"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return seed.moltbotWithKey(args);
+}
 
 std::string replaced(std::string text, const std::string &from, const std::string &to) {
     std::size_t at = text.find(from);
@@ -270,8 +189,7 @@ TEST_SUITE("provider routing") {
 
 TEST_CASE("only anthropic, no fallbacks: the object reaches the wire verbatim and Anthropic serves") {
     Seed seed;
-    seed.config(kOnlyAnthropic);
-    RunResult result = seed.moltbotWithKey({"agent", "--model", kSonnet, "-m", "hi"});
+    RunResult result = askSonnet(seed, kOnlyAnthropic);
     CHECK(result.exitCode == 0);
     CHECK(result.out == "[claude-sonnet-4.5 via Anthropic] You said: hi\n");
     CHECK_FALSE(contains(result.err, "warning"));
@@ -282,9 +200,8 @@ TEST_CASE("only anthropic, no fallbacks: the object reaches the wire verbatim an
 
 TEST_CASE("only anthropic, no fallbacks, Anthropic down: the request fails with a clear message") {
     Seed seed;
-    seed.config(kOnlyAnthropic);
     seed.faults(R"([{"kind":"http","status":503,"retry_after":0,"times":3,"match":{"provider":"anthropic"}}])");
-    RunResult result = seed.moltbotWithKey({"agent", "--model", kSonnet, "-m", "hi"});
+    RunResult result = askSonnet(seed, kOnlyAnthropic);
     CHECK(result.exitCode == 2);
     CHECK(result.out.empty());
     CHECK(contains(result.err, "OpenRouter HTTP 503: Provider returned error (Anthropic)"));
@@ -299,8 +216,7 @@ TEST_CASE("only anthropic, no fallbacks, Anthropic down: the request fails with 
 
 TEST_CASE("prefer Bedrock as the page writes it: aws-bedrock is unknown, the plugin names amazon-bedrock") {
     Seed seed;
-    seed.config(kPreferBedrock);
-    RunResult result = seed.moltbotWithKey({"agent", "--model", kSonnet, "-m", "hi"});
+    RunResult result = askSonnet(seed, kPreferBedrock);
     CHECK(result.exitCode == 0);
     CHECK(contains(result.err, R"(provider.order: "aws-bedrock" is not a known OpenRouter provider slug; )"
                                R"(did you mean "amazon-bedrock"? (sent as is))"));
@@ -310,8 +226,7 @@ TEST_CASE("prefer Bedrock as the page writes it: aws-bedrock is unknown, the plu
 
 TEST_CASE("prefer Bedrock with its real slug: Amazon Bedrock serves") {
     Seed seed;
-    seed.config(replaced(kPreferBedrock, "aws-bedrock", "amazon-bedrock"));
-    RunResult result = seed.moltbotWithKey({"agent", "--model", kSonnet, "-m", "hi", "--json"});
+    RunResult result = askSonnet(seed, replaced(kPreferBedrock, "aws-bedrock", "amazon-bedrock"), {"--json"});
     CHECK(result.exitCode == 0);
     CHECK_FALSE(contains(result.err, "provider slug"));
     auto json = parse(result.out);
@@ -321,8 +236,7 @@ TEST_CASE("prefer Bedrock with its real slug: Amazon Bedrock serves") {
 
 TEST_CASE("block Azure and Google: the list reaches the wire") {
     Seed seed;
-    seed.config(kBlockProviders);
-    RunResult result = seed.moltbotWithKey({"agent", "--model", kSonnet, "-m", "hi"});
+    RunResult result = askSonnet(seed, kBlockProviders);
     CHECK(result.exitCode == 0);
     CHECK(result.out == "[claude-sonnet-4.5 via Anthropic] You said: hi\n");
     CHECK(compact(seed.lastChatBody()["provider"]) == R"({"ignore":["azure","google"]})");
@@ -388,8 +302,7 @@ TEST_CASE("a repeated long prompt reads the cache: cached tokens in --json and i
 
 TEST_CASE("model parameters: temperature and maxTokens reach the wire as temperature and max_tokens") {
     Seed seed;
-    seed.config(kModelParameters);
-    RunResult result = seed.moltbotWithKey({"agent", "--model", kSonnet, "-m", "hi"});
+    RunResult result = askSonnet(seed, kModelParameters);
     CHECK(result.exitCode == 0);
     auto body = seed.lastChatBody();
     CHECK(body["temperature"].GetDouble() == doctest::Approx(0.7));
@@ -471,8 +384,7 @@ TEST_CASE("401: a bad key is rejected, said plainly, never printed in full") {
 
 TEST_CASE("402: out of credits") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"http","status":402}])");
+    withFaults(seed, R"([{"kind":"http","status":402}])");
     RunResult result = seed.moltbotWithKey({"agent", "-m", "hi"});
     CHECK(result.exitCode == 2);
     CHECK(contains(result.err, "OpenRouter HTTP 402: Insufficient credits"));
@@ -480,8 +392,7 @@ TEST_CASE("402: out of credits") {
 
 TEST_CASE("429 with a short Retry-After is waited for, then the same model answers") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"http","status":429,"retry_after":2}])");
+    withFaults(seed, R"([{"kind":"http","status":429,"retry_after":2}])");
     auto started = std::chrono::steady_clock::now();
     RunResult result = seed.moltbotWithKey({"agent", "-m", "hi", "--json"});
     auto elapsed = std::chrono::steady_clock::now() - started;
@@ -497,8 +408,7 @@ TEST_CASE("429 with a short Retry-After is waited for, then the same model answe
 
 TEST_CASE("5xx on every try: exit 2 with the upstream's message") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"http","status":502,"message":"Upstream is on fire","times":3}])");
+    withFaults(seed, R"([{"kind":"http","status":502,"message":"Upstream is on fire","times":3}])");
     RunResult result = seed.moltbotWithKey({"agent", "-m", "hi"});
     CHECK(result.exitCode == 2);
     CHECK(contains(result.err, "OpenRouter HTTP 502: Upstream is on fire"));
@@ -507,8 +417,7 @@ TEST_CASE("5xx on every try: exit 2 with the upstream's message") {
 
 TEST_CASE("a slow first byte: --timeout bounds the whole request, --idle-timeout each wait") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"slow_first_byte","delay_ms":20000}])");
+    withFaults(seed, R"([{"kind":"slow_first_byte","delay_ms":20000}])");
     auto started = std::chrono::steady_clock::now();
     RunResult timeout = seed.moltbotWithKey({"agent", "-m", "hi", "--timeout", "1"});
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
@@ -525,15 +434,13 @@ TEST_CASE("a slow first byte: --timeout bounds the whole request, --idle-timeout
 
 TEST_CASE("a stall mid-stream: the idle timeout ends it and the partial answer stays") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"stall","after_chunks":2}])");
+    withFaults(seed, R"([{"kind":"stall","after_chunks":2}])");
     auto started = std::chrono::steady_clock::now();
-    RunResult result = seed.moltbotWithKey({"agent", "-m", "one two three four five six", "--idle-timeout", "1"});
+    RunResult result = seed.moltbotWithKey({"agent", "-m", kSixWords, "--idle-timeout", "1"});
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(15));
     CHECK(result.exitCode == 2);
     CHECK_FALSE(result.out.empty());
-    CHECK(std::string("[claude-sonnet-4.5 via Anthropic] You said: one two three four five six").starts_with(
-        result.out.substr(0, result.out.size() - 1)));
+    CHECK(kSixWordsEcho.starts_with(result.out.substr(0, result.out.size() - 1)));
     CHECK(contains(result.err, "idle-read timeout"));
     // Output had started: retrying would repeat it, so there was one request only.
     CHECK(seed.chatModels().size() == 1);
@@ -541,23 +448,20 @@ TEST_CASE("a stall mid-stream: the idle timeout ends it and the partial answer s
 
 TEST_CASE("a disconnect mid-stream keeps the partial output and exits 2") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"disconnect","after_chunks":2}])");
-    RunResult result = seed.moltbotWithKey({"agent", "-m", "one two three four five six"});
+    withFaults(seed, R"([{"kind":"disconnect","after_chunks":2}])");
+    RunResult result = seed.moltbotWithKey({"agent", "-m", kSixWords});
     CHECK(result.exitCode == 2);
     REQUIRE(result.out.size() > 1);
     CHECK(result.out.back() == '\n');
-    CHECK(std::string("[claude-sonnet-4.5 via Anthropic] You said: one two three four five six")
-              .starts_with(result.out.substr(0, result.out.size() - 1)));
-    CHECK(result.out != "[claude-sonnet-4.5 via Anthropic] You said: one two three four five six\n");
+    CHECK(kSixWordsEcho.starts_with(result.out.substr(0, result.out.size() - 1)));
+    CHECK(result.out != kSixWordsEcho + "\n");
     CHECK(contains(result.err, "openrouter/anthropic/claude-sonnet-4-5: OpenRouter request failed"));
 }
 
 TEST_CASE("an error chunk mid-stream names the upstream error") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"error_chunk","after_chunks":2,"status":502,"message":"Provider disconnected"}])");
-    RunResult result = seed.moltbotWithKey({"agent", "-m", "one two three four five six"});
+    withFaults(seed, R"([{"kind":"error_chunk","after_chunks":2,"status":502,"message":"Provider disconnected"}])");
+    RunResult result = seed.moltbotWithKey({"agent", "-m", kSixWords});
     CHECK(result.exitCode == 2);
     CHECK_FALSE(result.out.empty());
     CHECK(contains(result.err, "OpenRouter stream error 502: Provider disconnected"));
@@ -565,9 +469,8 @@ TEST_CASE("an error chunk mid-stream names the upstream error") {
 
 TEST_CASE("malformed JSON: streamed and not") {
     Seed seed;
-    seed.config(kDefaultModel);
-    seed.faults(R"([{"kind":"malformed","after_chunks":1}])");
-    RunResult streamed = seed.moltbotWithKey({"agent", "-m", "one two three four five six"});
+    withFaults(seed, R"([{"kind":"malformed","after_chunks":1}])");
+    RunResult streamed = seed.moltbotWithKey({"agent", "-m", kSixWords});
     CHECK(streamed.exitCode == 2);
     CHECK(contains(streamed.err, "OpenRouter sent a malformed stream chunk"));
 

@@ -1,5 +1,6 @@
 // moltbot config get/set/unset/path/validate and models status through the real binary.
 #include "tests/setup/home.hpp"
+#include "tests/support/openrouter_page.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,108 +8,8 @@
 
 using namespace moltbot::test;
 
-namespace {
-
-// The json5 snippets of the OpenRouter page (docs/openrouter.md), each to be pasted into ~/.moltbot/moltbot.json.
-const std::vector<std::string> kPageSnippets = {
-    R"({
-  agents: {
-    defaults: {
-      model: { primary: "openrouter/anthropic/claude-sonnet-4-5" }
-    }
-  }
-})",
-    R"({
-  env: { OPENROUTER_API_KEY: "sk-or-..." },
-  agents: {
-    defaults: {
-      model: { primary: "openrouter/anthropic/claude-sonnet-4-5" }
-    }
-  }
-})",
-    R"({
-  agents: {
-    defaults: {
-      model: {
-        primary: "openrouter/anthropic/claude-sonnet-4-5",
-        fallbacks: ["openrouter/openai/gpt-5.2"]
-      }
-    }
-  }
-})",
-    R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          provider: {
-            only: ["anthropic"],       // Only use Anthropic's servers
-            allow_fallbacks: false     // Don't fall back to other providers
-          }
-        }
-      }
-    }
-  }
-})",
-    R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          provider: {
-            order: ["aws-bedrock", "anthropic"],
-            allow_fallbacks: true
-          }
-        }
-      }
-    }
-  }
-})",
-    R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          provider: {
-            ignore: ["azure", "google"]  // Never use Azure or Google
-          }
-        }
-      }
-    }
-  }
-})",
-    R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          params: { cacheControlTtl: "1h" }  // or "5m"
-        }
-      }
-    }
-  }
-})",
-    R"({
-  agents: {
-    defaults: {
-      models: {
-        "openrouter/anthropic/claude-sonnet-4-5": {
-          params: {
-            temperature: 0.7,
-            maxTokens: 4096,
-            cacheControlTtl: "1h"
-          }
-        }
-      }
-    }
-  }
-})",
-};
-
-}  // namespace
-
 TEST_CASE("every snippet of the OpenRouter page loads, validates and shows") {
-    for (const auto &snippet : kPageSnippets) {
+    for (const auto &snippet : page::kAllSnippets) {
         Home home;
         home.writeConfig(snippet);
         RunResult validate = home.run({"config", "validate"});
@@ -126,7 +27,7 @@ TEST_CASE("every snippet of the OpenRouter page loads, validates and shows") {
 
 TEST_CASE("config get: raw scalars, JSON objects, bracketed keys with and without quotes") {
     Home home;
-    home.writeConfig(kPageSnippets[7]);
+    home.writeConfig(page::kModelParameters);
     CHECK(home.run({"config", "get", "agents.defaults.models"}).out ==
           "{\n  \"openrouter/anthropic/claude-sonnet-4-5\": {\n    \"params\": {\n      \"temperature\": 0.7,\n"
           "      \"maxTokens\": 4096,\n      \"cacheControlTtl\": \"1h\"\n    }\n  }\n}\n");
@@ -264,13 +165,13 @@ TEST_CASE("a mistyped models subcommand is named with the nearest one") {
 
 TEST_CASE("config unset removes a key and keeps the rest") {
     Home home;
-    home.writeConfig(kPageSnippets[2]);
+    home.writeConfig(page::kModelNaming);
     RunResult result = home.run({"config", "unset", "agents.defaults.model.fallbacks"});
     CHECK(result.exitCode == 0);
     CHECK(result.out == "Removed agents.defaults.model.fallbacks from " + home.config().string() + "\n");
     CHECK(home.run({"config", "get", "agents.defaults.model"}).out ==
           "{\n  \"primary\": \"openrouter/anthropic/claude-sonnet-4-5\"\n}\n");
-    CHECK(readFile(home.config().string() + ".bak") == kPageSnippets[2]);
+    CHECK(readFile(home.config().string() + ".bak") == page::kModelNaming);
 }
 
 TEST_CASE("config path follows MOLTBOT_STATE_DIR and MOLTBOT_CONFIG_PATH") {
