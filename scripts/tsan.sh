@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The tests of plugin loading and concurrent calls under ThreadSanitizer: configures build-tsan/ (or $TSAN_BUILD_DIR)
+# once with -Db_sanitize=thread through scripts/build.sh, builds only those tests and what they need, and runs them.
+# A TSan report fails the test that made it; tests/tsan.supp lists the third-party reports that are not ours.
+# See docs/sanitizers.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${TSAN_BUILD_DIR:-build-tsan}
+# The meson tests that load plugins or call one instance, the transport or the simulator from several threads, and
+# their executables; meson test builds the rest they depend on (plugins, fixtures, the CLI, the simulator program).
+tests=(plugins openrouter openrouter-e2e http simulator)
+executables=(tests/plugins/plugin-tests tests/openrouter/openrouter-tests tests/openrouter/openrouter-e2e
+  tests/http/http-tests tests/simulator/simulator-tests)
+
+scripts/install-deps.sh
+BUILD_DIR=$build_dir BUILD_TARGETS="${executables[*]}" scripts/build.sh -Db_sanitize=thread -Db_lundef=false
+
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
+# TSan makes the tests several times slower than their timeouts assume.
+meson test -C "$build_dir" --print-errorlogs --timeout-multiplier 3 "${tests[@]}"
