@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 namespace moltbot::openrouter {
 
@@ -102,59 +103,67 @@ std::string normalizeModelId(std::string_view id) {
     return out;
 }
 
-void Catalog::add(std::string id, std::string event) {
-    std::size_t index = models_.size();
-    byId_.emplace(id, index);
-    byNormalized_[normalizeModelId(id)].push_back(index);
-    models_.push_back({std::move(id), std::move(event)});
-}
-
 Catalog Catalog::parse(std::string_view body) {
     rapidjson::Document doc;
     const rapidjson::Value &data = dataArray(doc, body, "model");
-    Catalog catalog;
-    catalog.models_.reserve(data.Size());
+    std::vector<std::string_view> ids;
+    std::string events;
+    std::unordered_set<std::string_view> seen;
     for (const auto &model : data.GetArray()) {
         std::string_view id = json::getString(model, "id");
-        if (!id.empty() && !catalog.contains(id)) catalog.add(std::string(id), modelEvent(model));
+        if (id.empty() || !seen.insert(id).second) continue;
+        ids.push_back(id);
+        events.append(modelEvent(model)).append("\n");  // the writer escapes line breaks
     }
-    return catalog;
-}
-
-std::string Catalog::serialize() const {
     std::string text = "[";
-    for (const auto &model : models_) {
+    for (std::string_view id : ids) {
         if (text.size() > 1) text += ',';
-        json::appendString(text, model.id);
+        json::appendString(text, id);
     }
-    text += "]\n";
-    for (const auto &model : models_) text.append(model.event).append("\n");  // the writer escapes line breaks
-    return text;
+    return deserialize(text.append("]\n").append(events));
 }
 
-Catalog Catalog::deserialize(std::string_view text) {
+Catalog Catalog::deserialize(std::string text) {
     auto corrupt = [] { return sdk::Failure(MB_ERR_UPSTREAM_PROTOCOL, "not a serialized model catalog"); };
-    std::size_t end = text.find('\n');
-    rapidjson::Document ids;
-    if (end == std::string_view::npos || !json::parse(ids, text.substr(0, end)) || !ids.IsArray()) throw corrupt();
     Catalog catalog;
+    catalog.text_ = std::make_shared<const std::string>(std::move(text));
+    std::string_view rest = *catalog.text_;
+    std::size_t end = rest.find('\n');
+    rapidjson::Document ids;
+    if (end == std::string_view::npos || !json::parse(ids, rest.substr(0, end)) || !ids.IsArray()) throw corrupt();
     catalog.models_.reserve(ids.Size());
     for (const auto &id : ids.GetArray()) {
         std::size_t start = end + 1;
-        end = text.find('\n', start);
+        end = rest.find('\n', start);
         if (!id.IsString() || end == std::string_view::npos) throw corrupt();
-        catalog.add(std::string(json::view(id)), std::string(text.substr(start, end - start)));
+        catalog.models_.push_back({std::string(json::view(id)), rest.substr(start, end - start)});
     }
-    if (end + 1 != text.size()) throw corrupt();
+    if (end + 1 != rest.size()) throw corrupt();
+    catalog.byId_.resize(catalog.models_.size());
+    for (std::size_t i = 0; i < catalog.byId_.size(); ++i) catalog.byId_[i] = i;
+    std::sort(catalog.byId_.begin(), catalog.byId_.end(),
+              [&models = catalog.models_](std::size_t a, std::size_t b) { return models[a].id < models[b].id; });
     return catalog;
 }
 
-bool Catalog::contains(std::string_view id) const { return byId_.count(std::string(id)) != 0; }
+bool Catalog::contains(std::string_view id) const {
+    auto it = std::lower_bound(byId_.begin(), byId_.end(), id,
+                               [this](std::size_t index, std::string_view wanted) { return models_[index].id < wanted; });
+    return it != byId_.end() && models_[*it].id == id;
+}
 
+// A scan rather than an index: only ids missing from the catalog get here, and building an index for every request
+// would cost more than the scan.
 std::optional<std::string> Catalog::normalizedMatch(std::string_view id) const {
-    auto it = byNormalized_.find(normalizeModelId(id));
-    if (it == byNormalized_.end() || it->second.size() != 1) return std::nullopt;
-    return models_[it->second.front()].id;
+    std::string wanted = normalizeModelId(id);
+    const Model *match = nullptr;
+    for (const auto &model : models_) {
+        if (normalizeModelId(model.id) != wanted) continue;
+        if (match != nullptr) return std::nullopt;
+        match = &model;
+    }
+    if (match == nullptr) return std::nullopt;
+    return match->id;
 }
 
 std::vector<std::string> Catalog::closest(std::string_view id, std::size_t count) const {

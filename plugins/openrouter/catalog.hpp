@@ -3,10 +3,10 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <moltbot/sdk/text.hpp>
@@ -23,7 +23,7 @@ class Catalog {
 public:
     struct Model {
         std::string id;
-        std::string event;  // the MB_EVENT_MODEL payload
+        std::string_view event;  // the MB_EVENT_MODEL payload, held by the catalog
     };
 
     // Parses a GET /models body ({"data": [Model, ...]}); throws Failure(MB_ERR_UPSTREAM_PROTOCOL) when malformed.
@@ -32,9 +32,9 @@ public:
     // The form the disk cache keeps, a few times smaller than the body and cheap to read back: the ids as a JSON
     // array on the first line, then each model's event on a line of its own. A chat request needs only the ids, so
     // reading this instead of parsing the whole /models body again saves milliseconds per request.
-    std::string serialize() const;
+    const std::string &serialize() const { return *text_; }
     // Reads serialize()'s text back; throws Failure(MB_ERR_UPSTREAM_PROTOCOL) when it is not that.
-    static Catalog deserialize(std::string_view text);
+    static Catalog deserialize(std::string text);
 
     const std::vector<Model> &models() const { return models_; }
     bool contains(std::string_view id) const;
@@ -44,11 +44,10 @@ public:
     std::vector<std::string> closest(std::string_view id, std::size_t count) const;
 
 private:
-    void add(std::string id, std::string event);
-
+    // serialize()'s text, which the events point into; on the heap so that moving a Catalog keeps them valid.
+    std::shared_ptr<const std::string> text_ = std::make_shared<const std::string>("[]\n");
     std::vector<Model> models_;
-    std::unordered_map<std::string, std::size_t> byId_;
-    std::unordered_map<std::string, std::vector<std::size_t>> byNormalized_;
+    std::vector<std::size_t> byId_;  // indexes of models_, sorted by id
 };
 
 struct ModelResolution {

@@ -127,13 +127,13 @@ std::string cacheData(const Catalog &catalog, std::string) { return catalog.seri
 std::string cacheData(const ProviderDirectory &, std::string body) { return body; }
 
 template <class T>
-std::shared_ptr<const T> fromCacheData(std::string_view data);
+std::shared_ptr<const T> fromCacheData(std::string data);
 template <>
-std::shared_ptr<const Catalog> fromCacheData<Catalog>(std::string_view data) {
-    return std::make_shared<const Catalog>(Catalog::deserialize(data));
+std::shared_ptr<const Catalog> fromCacheData<Catalog>(std::string data) {
+    return std::make_shared<const Catalog>(Catalog::deserialize(std::move(data)));
 }
 template <>
-std::shared_ptr<const ProviderDirectory> fromCacheData<ProviderDirectory>(std::string_view data) {
+std::shared_ptr<const ProviderDirectory> fromCacheData<ProviderDirectory>(std::string data) {
     return parseResource<ProviderDirectory>(data);
 }
 
@@ -292,7 +292,7 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
         std::optional<CacheFile> file = readCache(path);
         if (file && file->baseUrl == config_.baseUrl) {
             try {
-                cached.value = fromCacheData<T>(file->data);
+                cached.value = fromCacheData<T>(std::move(file->data));
                 cached.etag = file->etag;
                 cached.lastModified = file->lastModified;
                 cached.fetchedAt = file->fetchedAt;

@@ -43,6 +43,11 @@ TEST_CASE("catalog: the cached form reads back the same models, ids and events")
     }
     CHECK(resolveModelId("anthropic/claude-sonnet-4-5", &back).id == "anthropic/claude-sonnet-4.5");
     CHECK(Catalog::deserialize("[]\n").models().empty());
+    Catalog twice = Catalog::parse(R"({"data":[{"id":"a/b"},{"id":"c/d"},{"id":"a/b"}]})");
+    CHECK(twice.models().size() == 2);  // a repeated id is listed once
+    CHECK(twice.contains("a/b"));
+    CHECK(twice.contains("c/d"));
+    CHECK_FALSE(twice.contains("a/c"));
 
     std::string text = catalog.serialize();
     CHECK_THROWS_AS(Catalog::deserialize(text.substr(0, text.size() - 1)), moltbot::sdk::Failure);  // cut short
