@@ -224,8 +224,10 @@ int main(int argc, char **argv) {
     }
     const char *binaryEnv = std::getenv("MOLTBOT_BIN");
     const char *fixturesEnv = std::getenv("MOLTBOT_BENCH_FIXTURE");
-    if (binaryEnv == nullptr || fixturesEnv == nullptr) {
-        std::cerr << "moltbot-bench: run it through scripts/bench.sh (MOLTBOT_BIN and MOLTBOT_BENCH_FIXTURE unset)\n";
+    const char *floorEnv = std::getenv("MOLTBOT_BENCH_FLOOR");
+    if (binaryEnv == nullptr || fixturesEnv == nullptr || floorEnv == nullptr) {
+        std::cerr << "moltbot-bench: run it through scripts/bench.sh (MOLTBOT_BIN, MOLTBOT_BENCH_FIXTURE or "
+                     "MOLTBOT_BENCH_FLOOR unset)\n";
         return 2;
     }
     std::string moltbot = binaryEnv;
@@ -255,6 +257,14 @@ int main(int argc, char **argv) {
         report.add("cold start: moltbot " + quote({args.begin() + 1, args.end()}), fixed(stats.totalMs, 2, "ms"),
                    "< " + fixed(budget, 0, "ms"), verdict(stats.totalMs < budget));
     }
+
+    // What any program linked like moltbot pays before doing anything (tests/bench/floor.cpp).
+    Stats startFloor = measure({floorEnv}, env, runs);
+    Stats curlFloor = measure({floorEnv, "--curl"}, env, runs);
+    report.add("floor: empty Poco application, moltbot's libraries", fixed(startFloor.totalMs, 2, "ms"));
+    report.add("floor: the same, libcurl loaded and initialised", fixed(curlFloor.totalMs, 2, "ms"));
+    report.commands.push_back(quote({floorEnv}));
+    report.commands.push_back(quote({floorEnv, "--curl"}));
 
     // Per-request overhead against curl sending the same body to the same simulator (the floor).
     std::string body = R"({"model":"anthropic/claude-sonnet-4.5","messages":[{"role":"user","content":"hi"}])";
@@ -326,6 +336,16 @@ int main(int argc, char **argv) {
         for (const auto &line : report.lines) {
             md << "| " << line.what << " | " << line.figure << " | " << line.budget << " | " << line.verdict << " |\n";
         }
+        md << "\n## Floors\n\n"
+              "The two floor lines run tests/bench/floor.cpp: a Poco::Util::Application whose main returns at once, "
+              "linked against the libraries moltbot links (Poco Util, Foundation, XML and JSON, libstdc++: 12 shared "
+              "objects, most of them linked with -z now, so every symbol they import is looked up at start), and "
+              "then the same with libcurl loaded and initialised as moltbot's first request does (about 30 more "
+              "shared objects: OpenSSL, GnuTLS, Kerberos, LDAP, SSH, IDN, nghttp2). A cold start cannot be faster "
+              "than the first floor, and a request cannot add less over curl than the second floor minus curl's own "
+              "start-up: curl loads the same libcurl but neither Poco nor libstdc++. Start-up time goes almost "
+              "entirely to the dynamic loader's symbol lookups and page faults, not to moltbot's code; moltbot loads "
+              "libcurl only for commands that make a request.\n";
         md << "\n## Commands measured\n\n```\n";
         for (const auto &command : report.commands) md << command << "\n";
         md << "```\n\nRe-run with `scripts/bench.sh` (it builds an optimised tree in build-bench/ and rewrites this file).\n";
