@@ -111,19 +111,33 @@ double median(std::vector<double> values) {
     return values.empty() ? 0 : values[values.size() / 2];
 }
 
-Stats measure(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env, int runs) {
-    std::vector<double> totals, firsts;
-    Stats stats;
-    spawnOnce(argv, env);  // warm the page cache
+struct Command {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;
+};
+
+// Runs the commands round-robin, `runs` times each, so that the machine getting busier or quieter during the run
+// (it may be shared) weighs on all of them alike and their differences stay meaningful. Each round starts one command
+// later: a run right after a heavy process (one loading libcurl) is slower, and no command should always be that one.
+// One Stats per command.
+std::vector<Stats> measureTogether(const std::vector<Command> &commands, int runs) {
+    std::vector<std::vector<double>> totals(commands.size()), firsts(commands.size());
+    std::vector<Stats> stats(commands.size());
+    for (const auto &command : commands) spawnOnce(command.argv, command.env);  // warm the page cache
     for (int i = 0; i < runs; ++i) {
-        Sample sample = spawnOnce(argv, env);
-        if (sample.exitCode != 0) ++stats.failures;
-        totals.push_back(sample.totalMs);
-        firsts.push_back(sample.firstByteMs);
-        stats.maxRssKb = std::max(stats.maxRssKb, sample.maxRssKb);
+        for (std::size_t k = 0; k < commands.size(); ++k) {
+            std::size_t c = (static_cast<std::size_t>(i) + k) % commands.size();
+            Sample sample = spawnOnce(commands[c].argv, commands[c].env);
+            if (sample.exitCode != 0) ++stats[c].failures;
+            totals[c].push_back(sample.totalMs);
+            firsts[c].push_back(sample.firstByteMs);
+            stats[c].maxRssKb = std::max(stats[c].maxRssKb, sample.maxRssKb);
+        }
     }
-    stats.totalMs = median(totals);
-    stats.firstByteMs = median(firsts);
+    for (std::size_t c = 0; c < commands.size(); ++c) {
+        stats[c].totalMs = median(totals[c]);
+        stats[c].firstByteMs = median(firsts[c]);
+    }
     return stats;
 }
 
@@ -247,22 +261,27 @@ int main(int argc, char **argv) {
     Report report;
     std::printf("%-58s %18s  %-14s %s\n", "benchmark (median)", "figure", "budget", "");
 
-    // Cold start, with the catalog (>= 400 models) already cached on disk.
+    // Cold start, with the catalog (>= 400 models) already cached on disk, beside what any program linked like
+    // moltbot pays before doing anything (tests/bench/floor.cpp).
     spawnOnce({moltbot, "models", "list", "--all", "--refresh"}, env);
-    for (auto [args, budget] : std::vector<std::pair<std::vector<std::string>, double>>{
-             {{"--version"}, 10}, {{"models", "list"}, 10}, {{"models", "list", "--all"}, 25}}) {
+    std::vector<std::pair<std::vector<std::string>, double>> starts{
+        {{"--version"}, 10}, {{"models", "list"}, 10}, {{"models", "list", "--all"}, 25}};
+    std::vector<Command> startCommands;
+    for (auto &[args, budget] : starts) {
         args.insert(args.begin(), moltbot);
-        Stats stats = measure(args, env, runs);
-        report.commands.push_back(quote(args));
-        report.add("cold start: moltbot " + quote({args.begin() + 1, args.end()}), fixed(stats.totalMs, 2, "ms"),
-                   "< " + fixed(budget, 0, "ms"), verdict(stats.totalMs < budget));
+        startCommands.push_back({args, env});
     }
-
-    // What any program linked like moltbot pays before doing anything (tests/bench/floor.cpp).
-    Stats startFloor = measure({floorEnv}, env, runs);
-    Stats curlFloor = measure({floorEnv, "--curl"}, env, runs);
-    report.add("floor: empty Poco application, moltbot's libraries", fixed(startFloor.totalMs, 2, "ms"));
-    report.add("floor: the same, libcurl loaded and initialised", fixed(curlFloor.totalMs, 2, "ms"));
+    startCommands.push_back({{floorEnv}, env});
+    startCommands.push_back({{floorEnv, "--curl"}, env});
+    std::vector<Stats> startStats = measureTogether(startCommands, runs);
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+        const auto &[args, budget] = starts[i];
+        report.commands.push_back(quote(args));
+        report.add("cold start: moltbot " + quote({args.begin() + 1, args.end()}), fixed(startStats[i].totalMs, 2, "ms"),
+                   "< " + fixed(budget, 0, "ms"), verdict(startStats[i].totalMs < budget));
+    }
+    report.add("floor: empty Poco application, moltbot's libraries", fixed(startStats[3].totalMs, 2, "ms"));
+    report.add("floor: the same, libcurl loaded and initialised", fixed(startStats[4].totalMs, 2, "ms"));
     report.commands.push_back(quote({floorEnv}));
     report.commands.push_back(quote({floorEnv, "--curl"}));
 
@@ -275,8 +294,8 @@ int main(int argc, char **argv) {
                                       body + (stream ? R"(,"stream":true})" : "}")};
         std::vector<std::string> agent{moltbot, "agent", "-m", "hi"};
         if (!stream) agent.push_back("--no-stream");
-        Stats floor = measure(curl, env, runs);
-        Stats ours = measure(agent, env, runs);
+        std::vector<Stats> pair = measureTogether({{curl, env}, {agent, env}}, runs);
+        const Stats &floor = pair[0], &ours = pair[1];
         report.commands.push_back(quote(curl));
         report.commands.push_back(quote(agent));
         std::string mode = stream ? "streaming" : "non-streaming";
@@ -311,8 +330,9 @@ int main(int argc, char **argv) {
         copy["MOLTBOT_PLUGIN_PATH"] = folder.string();
         return copy;
     };
-    Stats none = measure({moltbot, "plugins", "list"}, withPlugins(empty), runs);
-    Stats many = measure({moltbot, "plugins", "list"}, withPlugins(hundred), runs);
+    std::vector<Stats> discovery = measureTogether(
+        {{{moltbot, "plugins", "list"}, withPlugins(empty)}, {{moltbot, "plugins", "list"}, withPlugins(hundred)}}, runs);
+    const Stats &none = discovery[0], &many = discovery[1];
     report.commands.push_back("MOLTBOT_PLUGIN_PATH=<folder of 100 copies of " + fs::path(fixturesEnv).filename().string() +
                               "> " + quote({moltbot, "plugins", "list"}));
     report.add("plugin discovery: 100 plugins, per plugin", fixed((many.totalMs - none.totalMs) / 100, 3, "ms"));
@@ -329,7 +349,8 @@ int main(int argc, char **argv) {
         std::ofstream md(output);
         md << "# Benchmarks\n\nFigures from `scripts/bench.sh` (median of " << runs
            << " runs each; comparisons made in the same run against the same in-process OpenRouter simulator on "
-              "127.0.0.1). Budgets are reported, not enforced: a missed one is marked, never hidden.\n\n"
+              "127.0.0.1, the commands compared taking turns run by run so that load from elsewhere weighs on them "
+              "alike). Budgets are reported, not enforced: a missed one is marked, never hidden.\n\n"
            << "- Date: " << date << "\n- Machine: " << machine.sysname << " " << machine.release << " "
            << machine.machine << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " cores\n\n"
            << "| benchmark | figure | budget | |\n|---|---|---|---|\n";
