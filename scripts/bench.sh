@@ -8,8 +8,9 @@ if [ ! -f build-bench/build.ninja ]; then
   meson setup build-bench --wrap-mode=nodownload --buildtype=release >/dev/null
 fi
 ninja -C build-bench host/moltbot plugins/openrouter/openrouter.so tests/bench/moltbot-bench \
-  tests/bench/moltbot-bench-floor tests/fixtures/plugins/echo/echo.so >/dev/null
+  tests/bench/moltbot-bench-floor tests/support/peak-rss tests/fixtures/plugins/echo/echo.so >/dev/null
 MOLTBOT_BIN=$PWD/build-bench/host/moltbot \
 MOLTBOT_BENCH_FIXTURE=$PWD/build-bench/tests/fixtures/plugins/echo/echo.so \
 MOLTBOT_BENCH_FLOOR=$PWD/build-bench/tests/bench/moltbot-bench-floor \
+MOLTBOT_BENCH_PEAK_RSS=$PWD/build-bench/tests/support/peak-rss \
   build-bench/tests/bench/moltbot-bench --output docs/benchmarks.md "$@"

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,7 +39,6 @@ namespace {
 struct Sample {
     double totalMs = 0;
     double firstByteMs = -1;  // first byte on standard output
-    long maxRssKb = 0;
     int exitCode = -1;
     std::size_t outBytes = 0;
 };
@@ -49,7 +47,7 @@ double msSince(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Runs a program once: standard output read (and timed), standard error discarded, rusage of the child.
+// Runs a program once: standard output read (and timed), standard error discarded.
 Sample spawnOnce(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env) {
     std::map<std::string, std::string> merged;
     for (char **entry = environ; *entry != nullptr; ++entry) {
@@ -92,17 +90,14 @@ Sample spawnOnce(const std::vector<std::string> &argv, const std::map<std::strin
     }
     close(out[0]);
     int status = 0;
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
+    waitpid(pid, &status, 0);
     sample.totalMs = msSince(start);
-    sample.maxRssKb = usage.ru_maxrss;
     sample.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return sample;
 }
 
 struct Stats {
     double totalMs = 0, firstByteMs = 0;
-    long maxRssKb = 0;
     int failures = 0;
 };
 
@@ -131,7 +126,6 @@ std::vector<Stats> measureTogether(const std::vector<Command> &commands, int run
             if (sample.exitCode != 0) ++stats[c].failures;
             totals[c].push_back(sample.totalMs);
             firsts[c].push_back(sample.firstByteMs);
-            stats[c].maxRssKb = std::max(stats[c].maxRssKb, sample.maxRssKb);
         }
     }
     for (std::size_t c = 0; c < commands.size(); ++c) {
@@ -171,6 +165,31 @@ std::string fixed(double value, int digits, const char *unit) {
 }
 
 std::string verdict(bool met) { return met ? "within budget" : "OVER BUDGET"; }
+
+// The system's own interpreter (Debian's, in /usr/bin), not a version manager's shim earlier on PATH, which would add
+// its own start-up to every run. Empty when not installed.
+std::string systemProgram(const std::string &name) {
+    for (const char *folder : {"/usr/bin", "/usr/local/bin"}) {
+        fs::path program = fs::path(folder) / name;
+        if (access(program.c_str(), X_OK) == 0) return program.string();
+    }
+    return "";
+}
+
+// Minimal clients in the alternatives' runtimes: argv is URL, key, body; the answer goes to stdout as it arrives.
+constexpr const char *kNodeClient =
+    "const [url, key, body] = process.argv.slice(1);"
+    "fetch(url, {method: 'POST', headers: {Authorization: 'Bearer ' + key, 'Content-Type': 'application/json'}, body})"
+    ".then(async (r) => { for await (const piece of r.body) process.stdout.write(piece); });";
+constexpr const char *kPythonClient =
+    "import sys, urllib.request as u\n"
+    "url, key, body = sys.argv[1:4]\n"
+    "request = u.Request(url, data=body.encode(), headers={'Authorization': 'Bearer ' + key,"
+    " 'Content-Type': 'application/json'})\n"
+    "with u.urlopen(request) as answer:\n"
+    "    for line in answer:\n"
+    "        sys.stdout.buffer.write(line)\n"
+    "        sys.stdout.flush()\n";
 
 // SSE reader plus the OpenRouter chunk translator over a recorded stream held in memory.
 void streamingThroughput(Report &report) {
@@ -239,9 +258,10 @@ int main(int argc, char **argv) {
     const char *binaryEnv = std::getenv("MOLTBOT_BIN");
     const char *fixturesEnv = std::getenv("MOLTBOT_BENCH_FIXTURE");
     const char *floorEnv = std::getenv("MOLTBOT_BENCH_FLOOR");
-    if (binaryEnv == nullptr || fixturesEnv == nullptr || floorEnv == nullptr) {
-        std::cerr << "moltbot-bench: run it through scripts/bench.sh (MOLTBOT_BIN, MOLTBOT_BENCH_FIXTURE or "
-                     "MOLTBOT_BENCH_FLOOR unset)\n";
+    const char *peakRssEnv = std::getenv("MOLTBOT_BENCH_PEAK_RSS");
+    if (binaryEnv == nullptr || fixturesEnv == nullptr || floorEnv == nullptr || peakRssEnv == nullptr) {
+        std::cerr << "moltbot-bench: run it through scripts/bench.sh (MOLTBOT_BIN, MOLTBOT_BENCH_FIXTURE, "
+                     "MOLTBOT_BENCH_FLOOR or MOLTBOT_BENCH_PEAK_RSS unset)\n";
         return 2;
     }
     std::string moltbot = binaryEnv;
@@ -282,7 +302,16 @@ int main(int argc, char **argv) {
     report.add("floor: empty Poco application, moltbot's libraries", fixed(startStats[3].totalMs, 2, "ms"));
     report.commands.push_back(quote({floorEnv}));
 
-    // Per-request overhead against curl sending the same body to the same simulator (the floor).
+    // Per-request overhead against curl sending the same body to the same simulator (the floor), and beside them the
+    // same request from Node.js and Python, the runtimes of the tools moltbot replaces, with their own HTTP clients
+    // and no SDK: what any tool in those runtimes pays at least.
+    std::vector<std::pair<std::string, std::vector<std::string>>> alternatives;
+    if (std::string node = systemProgram("node"); !node.empty()) {
+        alternatives.push_back({"Node.js fetch, the same request", {node, "-e", kNodeClient}});
+    }
+    if (std::string python = systemProgram("python3"); !python.empty()) {
+        alternatives.push_back({"Python urllib, the same request", {python, "-I", "-c", kPythonClient}});
+    }
     std::string body = R"({"model":"anthropic/claude-sonnet-4.5","messages":[{"role":"user","content":"hi"}])";
     for (bool stream : {false, true}) {
         std::vector<std::string> curl{"curl", "-s", "-X", "POST", base + "/chat/completions", "-H",
@@ -294,6 +323,13 @@ int main(int argc, char **argv) {
         // Beside the non-streaming pair, the floor with libcurl: what moltbot pays before its request.
         std::vector<Command> commands{{curl, env}, {agent, env}};
         if (!stream) commands.push_back({{floorEnv, "--curl"}, env});
+        std::size_t firstAlternative = commands.size();
+        for (const auto &[name, program] : alternatives) {
+            std::vector<std::string> argv = program;
+            argv.insert(argv.end(), {base + "/chat/completions", moltbot::sim::kDefaultKey,
+                                     body + (stream ? R"(,"stream":true})" : "}")});
+            commands.push_back({argv, env});
+        }
         std::vector<Stats> measured = measureTogether(commands, runs);
         const Stats &floor = measured[0], &ours = measured[1];
         report.commands.push_back(quote(curl));
@@ -312,11 +348,34 @@ int main(int argc, char **argv) {
             report.add("time to first token: moltbot agent", fixed(ours.firstByteMs, 2, "ms"));
         }
         if (ours.failures > 0 || floor.failures > 0) report.add("  (some runs failed)", std::to_string(ours.failures));
-        if (stream) {
-            report.add("peak RSS: moltbot agent, one streamed answer", fixed(static_cast<double>(ours.maxRssKb) / 1024, 1, "MB"),
-                       "< 20 MB", verdict(static_cast<double>(ours.maxRssKb) / 1024 < 20));
+        for (std::size_t i = 0; i < alternatives.size(); ++i) {
+            report.add("request, " + mode + ": " + alternatives[i].first,
+                       fixed(measured[firstAlternative + i].totalMs, 2, "ms"));
+            report.commands.push_back(quote(commands[firstAlternative + i].argv));
         }
     }
+
+    // Peak memory, through tests/support/peak-rss: this process holds the simulator and a 64 MB recorded stream, and
+    // wait4 on a program spawned from it would count them too.
+    auto peakRssMb = [&](const std::string &faults) {
+        long peakKb = 0;
+        fs::path figure = home / "peak-rss";
+        for (int i = 0; i < 5; ++i) {
+            if (!faults.empty()) simulator.addFaults(faults);
+            spawnOnce({peakRssEnv, figure.string(), moltbot, "agent", "-m", "hi"}, env);
+            long kb = 0;
+            std::ifstream(figure) >> kb;
+            peakKb = std::max(peakKb, kb);
+        }
+        return static_cast<double>(peakKb) / 1024;
+    };
+    double oneAnswer = peakRssMb(""), megabyteAnswer = peakRssMb(R"([{"kind":"long_answer","bytes":1048576}])");
+    report.add("peak RSS: moltbot agent, one streamed answer", fixed(oneAnswer, 1, "MB"), "< 20 MB",
+               verdict(oneAnswer < 20));
+    report.add("peak RSS: moltbot agent, a 1 MB streamed answer", fixed(megabyteAnswer, 1, "MB"), "< 20 MB",
+               verdict(megabyteAnswer < 20));
+    report.commands.push_back(quote({peakRssEnv, "FILE", moltbot, "agent", "-m", "hi"}) +
+                              "   (the 1 MB answer: the simulator's long_answer fault)");
 
     streamingThroughput(report);
 
@@ -372,6 +431,14 @@ int main(int argc, char **argv) {
               "libstdc++, and that difference, a few milliseconds, is part of every request's figure added over "
               "curl. Start-up time goes almost entirely to the dynamic loader's symbol lookups and page faults, not "
               "to moltbot's code; moltbot loads libcurl only for commands that make a request.\n";
+        md << "\n## The alternatives' runtimes\n\n"
+              "The Node.js and Python lines send the same request with each runtime's own HTTP client (fetch, "
+              "urllib) and no SDK, run by Debian's interpreters: a floor for any tool written in them, before it loads "
+              "its own code, its SDK and its config. Where an interpreter is not installed its line is missing.\n"
+              "\n## Memory\n\n"
+              "Peak RSS is measured by tests/support/peak-rss, a small program that runs moltbot and reports its "
+              "wait4 figure: the benchmark process itself holds the simulator and a 64 MB recorded stream, which a "
+              "program spawned straight from it would be charged with. The figure is the largest of 5 runs.\n";
         md << "\n## Commands measured\n\n```\n";
         for (const auto &command : report.commands) md << command << "\n";
         md << "```\n\nRe-run with `scripts/bench.sh` (it builds an optimised tree in build-bench/ and rewrites this file).\n";
