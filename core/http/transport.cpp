@@ -28,9 +28,19 @@ constexpr milliseconds kCancelPollInterval{50};  // CallControl::cancelled is do
 
 // libcurl, loaded on the first transfer instead of at process start: it and the TLS, IDN, Kerberos, LDAP and SSH
 // libraries it pulls in take longer to load and relocate than a command that makes no request takes to run.
+// libcurl's ABI 4, the only one since 2006 and the one <curl/curl.h> describes: the OpenSSL build's soname, else the
+// GnuTLS build's (Debian's libcurl4-gnutls-dev), whichever the machine has.
+boost::dll::shared_library loadLibcurl() {
+    boost::dll::fs::error_code error;
+    for (const char *name : {"libcurl.so.4", "libcurl-gnutls.so.4"}) {
+        boost::dll::shared_library library(name, boost::dll::load_mode::search_system_folders, error);
+        if (!error) return library;
+    }
+    return boost::dll::shared_library("libcurl.so.4", boost::dll::load_mode::search_system_folders);  // throws, saying why
+}
+
 struct Curl {
-    // The soname of libcurl's ABI 4, the only one since 2006 and the one <curl/curl.h> describes.
-    boost::dll::shared_library library{"libcurl.so.4", boost::dll::load_mode::search_system_folders};
+    boost::dll::shared_library library = loadLibcurl();
 
     template <typename F>
     F *symbol(const char *name) const {

@@ -128,7 +128,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
             int64_t started = clock_.nowMs();
             bool tooLong = false;
             auto deliver = [&](const std::string &text) {
-                if (text.empty()) return;
+                if (text.empty() || tooLong) return;  // nothing after the cut: the kept text has no hole
                 outcome.outputStarted = true;
                 if (outcome.text.size() + text.size() > output.keepText) {
                     tooLong = output.keepText > 0;

@@ -136,7 +136,10 @@ Catalog Catalog::deserialize(std::string text) {
         std::size_t start = end + 1;
         end = rest.find('\n', start);
         if (!id.IsString() || end == std::string_view::npos) throw corrupt();
-        catalog.models_.push_back({std::string(json::view(id)), rest.substr(start, end - start)});
+        std::string_view event = rest.substr(start, end - start);
+        // A cheap shape check, not a parse: a damaged line would otherwise reach the host as a broken event.
+        if (event.size() < 2 || event.front() != '{' || event.back() != '}') throw corrupt();
+        catalog.models_.push_back({std::string(json::view(id)), event});
     }
     if (end + 1 != rest.size()) throw corrupt();
     catalog.byId_.resize(catalog.models_.size());

@@ -16,7 +16,7 @@
 namespace moltbot::openrouter {
 
 constexpr std::string_view kDefaultBaseUrl = "https://openrouter.ai/api/v1";
-constexpr std::size_t kMaxResponseBytes = std::size_t{16} << 20;  // a non-streaming answer or a catalog (~0.5 MB)
+constexpr std::size_t kMaxResponseBytes = std::size_t{16} << 20;  // a non-streaming answer or a catalog (a catalog is ~0.5 MB)
 constexpr std::size_t kMaxErrorBytes = std::size_t{64} << 10;     // an error body
 
 // The create() config: {"name": "openrouter", "config": {models.providers.openrouter}, "cacheDir"?: "<folder>"}.

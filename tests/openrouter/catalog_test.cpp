@@ -54,6 +54,8 @@ TEST_CASE("catalog: the cached form reads back the same models, ids and events")
     CHECK_THROWS_AS(Catalog::deserialize(text + "{}\n"), moltbot::sdk::Failure);                    // an extra line
     CHECK_THROWS_AS(Catalog::deserialize(test::kModels), moltbot::sdk::Failure);                    // a /models body
     CHECK_THROWS_AS(Catalog::deserialize("[1]\n{}\n"), moltbot::sdk::Failure);
+    CHECK_THROWS_AS(Catalog::deserialize("[\"a/b\"]\n{\"id\":\"a/\n"), moltbot::sdk::Failure);  // a damaged event line
+    CHECK_THROWS_AS(Catalog::deserialize("[\"a/b\"]\n\n"), moltbot::sdk::Failure);
     CHECK_THROWS_AS(Catalog::deserialize(""), moltbot::sdk::Failure);
 }
 

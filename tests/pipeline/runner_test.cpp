@@ -21,6 +21,7 @@ class ScriptedBackend : public ModelBackend {
 public:
     std::map<std::string, std::deque<Step>> script;  // per ref; an exhausted script answers "ok"
     std::vector<std::string> calls;
+    bool ignoresStop = false;  // a careless plugin: emits on after the sink asked it to stop
 
     AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool, const EventSink &sink) override {
         calls.push_back(entry.ref.full());
@@ -29,7 +30,9 @@ public:
         Step step = steps.empty() ? Step{{"ok from " + entry.ref.full()}, {}} : steps.front();
         if (!steps.empty()) steps.pop_front();
         for (const auto &delta : step.deltas) {
-            if (!sink(MB_EVENT_TEXT_DELTA, R"({"text":")" + delta + R"("})")) return {MB_ERR_CANCELLED, 0, -1, "cancelled"};
+            if (!sink(MB_EVENT_TEXT_DELTA, R"({"text":")" + delta + R"("})") && !ignoresStop) {
+                return {MB_ERR_CANCELLED, 0, -1, "cancelled"};
+            }
         }
         if (step.result.status == MB_OK) {
             sink(MB_EVENT_USAGE, R"({"prompt_tokens":12,"completion_tokens":3,"cached_tokens":8,"cost":0.5})");
@@ -207,4 +210,13 @@ TEST_CASE("an answer that is only printed is not kept; a kept one is bounded") {
     CHECK(bounded.printed == "Hel");
     CHECK(outcome.error.find("kept in memory") != std::string::npos);
     CHECK(bounded.backend.calls == std::vector<std::string>{"p/a"});  // output had started: no fallback
+
+    Harness careless;  // text that would fit after the cut is not kept either: the kept text has no hole
+    careless.keepText = 4;
+    careless.backend.ignoresStop = true;
+    careless.backend.script["p/a"] = {{{"Hel", "lo", "!"}, {}}};
+    outcome = careless.run({"p/a"});
+    CHECK(outcome.status == MB_ERR_UPSTREAM_PROTOCOL);
+    CHECK(outcome.text == "Hel");
+    CHECK(careless.printed == "Hel");
 }
