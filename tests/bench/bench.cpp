@@ -138,8 +138,13 @@ std::vector<Stats> measureTogether(const std::vector<Command> &commands, int run
 std::string quote(const std::vector<std::string> &argv) {
     std::string text;
     for (const auto &arg : argv) {
-        bool plain = arg.find_first_of(" \"'{}$") == std::string::npos;
-        text += (text.empty() ? "" : " ") + (plain ? arg : "'" + arg + "'");
+        std::string quoted = arg;
+        if (arg.empty() || arg.find_first_of(" \"'{}$;()&|<>\n") != std::string::npos) {
+            quoted = "'";
+            for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);  // ' as '\''
+            quoted += "'";
+        }
+        text += (text.empty() ? "" : " ") + quoted;
     }
     return text;
 }
@@ -347,7 +352,12 @@ int main(int argc, char **argv) {
             report.add("time to first token: curl", fixed(floor.firstByteMs, 2, "ms"));
             report.add("time to first token: moltbot agent", fixed(ours.firstByteMs, 2, "ms"));
         }
-        if (ours.failures > 0 || floor.failures > 0) report.add("  (some runs failed)", std::to_string(ours.failures));
+        for (std::size_t c = 0; c < commands.size(); ++c) {
+            if (measured[c].failures > 0) {
+                report.add("  (runs that failed: " + quote({commands[c].argv.front()}) + ")",
+                           std::to_string(measured[c].failures));
+            }
+        }
         for (std::size_t i = 0; i < alternatives.size(); ++i) {
             report.add("request, " + mode + ": " + alternatives[i].first,
                        fixed(measured[firstAlternative + i].totalMs, 2, "ms"));
