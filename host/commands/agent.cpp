@@ -9,6 +9,7 @@
 #include "core/runtime/runtime.hpp"
 #include "core/util/secrets.hpp"
 
+#include <moltbot/sdk/http.hpp>
 #include <Poco/Util/Option.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
@@ -68,10 +69,7 @@ private:
     struct sigaction previous_ {};
 };
 
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using sdk::nowMs;
 
 double seconds(const Invocation &invocation, const std::string &name, double fallback) {
     if (!invocation.has(name)) return fallback;

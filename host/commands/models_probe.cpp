@@ -7,6 +7,7 @@
 #include "core/http/cancel.hpp"
 #include "core/runtime/runtime.hpp"
 
+#include <moltbot/sdk/http.hpp>
 #include <moltbot/ext/key_info.h>
 
 #include <algorithm>
@@ -20,10 +21,7 @@ namespace moltbot::cli {
 
 namespace {
 
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using sdk::nowMs;
 
 // "2026-11-25T05:01:00Z"
 std::string isoTime(int64_t epochMs) {

@@ -28,10 +28,7 @@ using moltbot::sdk::Host;
 constexpr std::size_t kMaxErrorBody = 64 * 1024;  // an error answer is kept only this far, to quote it
 constexpr std::size_t kMaxQuoted = 300;            // characters of it in a message
 
-int64_t nowMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using moltbot::sdk::nowMs;
 
 void require(bool ok, const char *what) {
     if (!ok) throw Failure(MB_ERR_INVALID_ARGUMENT, what);

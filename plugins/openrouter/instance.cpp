@@ -4,6 +4,7 @@
 #include "request.hpp"
 #include "translate.hpp"
 
+#include <moltbot/sdk/http.hpp>
 #include <moltbot/sdk/json.hpp>
 #include <moltbot/sdk/sse.hpp>
 
@@ -25,10 +26,7 @@ namespace {
 constexpr uint32_t kCatalogTimeoutMs = 30000;
 constexpr int64_t kRetryAfterFailureSeconds = 300;  // after a failed fetch, how long before the next one
 
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using sdk::nowMs;
 
 int64_t nowSeconds() { return nowMs() / 1000; }
 

@@ -3,6 +3,7 @@
 #include "tests/seed/seed_support.hpp"
 #include "tests/support/openrouter_page.hpp"
 
+#include <moltbot/sdk/http.hpp>
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -20,10 +21,7 @@ std::size_t keyRequests(Seed &seed) {
     return n;
 }
 
-int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using moltbot::sdk::nowMs;
 
 }  // namespace
 

@@ -97,6 +97,12 @@ inline std::optional<int64_t> takeTime(std::string_view &text) {
 
 }  // namespace detail
 
+// Wall-clock time in milliseconds since the Unix epoch, the unit of the Retry-After arithmetic below.
+inline int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // An HTTP-date (RFC 9110 §5.6.7) as seconds since the epoch: "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate), or the
 // obsolete forms a recipient must accept as well, "Sunday, 06-Nov-94 08:49:37 GMT" (RFC 850) and
 // "Sun Nov  6 08:49:37 1994" (asctime). The day name is not checked. A two-digit year is the latest one not more than
