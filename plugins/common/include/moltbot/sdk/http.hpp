@@ -5,7 +5,6 @@
 #include <moltbot/plugin.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -15,15 +14,21 @@
 
 namespace moltbot::sdk {
 
+// ASCII only, whatever locale a plugin's process has set: HTTP header names and dates are ASCII.
+constexpr char asciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr bool isAsciiAlpha(char c) { return asciiLower(c) >= 'a' && asciiLower(c) <= 'z'; }
+constexpr bool isAsciiSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
 inline bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return asciiLower(x) == asciiLower(y); });
 }
 
 inline std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    while (!text.empty() && isAsciiSpace(text.front())) text.remove_prefix(1);
+    while (!text.empty() && isAsciiSpace(text.back())) text.remove_suffix(1);
     return text;
 }
 
@@ -110,7 +115,7 @@ inline int64_t nowMs() {
 inline std::optional<int64_t> parseHttpDate(std::string_view text, int64_t nowMs) {
     using namespace std::chrono;
     std::size_t nameLength = 0;
-    while (nameLength < text.size() && std::isalpha(static_cast<unsigned char>(text[nameLength]))) ++nameLength;
+    while (nameLength < text.size() && isAsciiAlpha(text[nameLength])) ++nameLength;
     if (nameLength < 3) return std::nullopt;
     text.remove_prefix(nameLength);
     std::optional<int> dayOfMonth, yearNumber;
