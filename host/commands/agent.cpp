@@ -12,6 +12,7 @@
 #include <moltbot/sdk/http.hpp>
 #include <Poco/Util/Option.h>
 #include <rapidjson/document.h>
+#include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -157,7 +158,8 @@ std::string usageLine(const Outcome &outcome) {
     return line.str();
 }
 
-std::string outcomeJson(const Outcome &outcome) {
+// Written straight to `out`, not built as a string first: the text may be up to 32 MiB.
+void writeOutcomeJson(std::ostream &out, const Outcome &outcome) {
     rapidjson::Document document(rapidjson::kObjectType);
     auto &allocator = document.GetAllocator();
     auto add = [&](const char *name, rapidjson::Value value) {
@@ -197,11 +199,11 @@ std::string outcomeJson(const Outcome &outcome) {
     }
     add("attempts", std::move(attempts));
     if (outcome.status != MB_OK) add("error", jsonString(outcome.error, allocator));
-    rapidjson::StringBuffer buffer;
-    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+    rapidjson::OStreamWrapper stream(out);
+    rapidjson::PrettyWriter<rapidjson::OStreamWrapper> writer(stream);
     writer.SetIndent(' ', 2);
     document.Accept(writer);
-    return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+    out << "\n" << std::flush;
 }
 
 // An upstream's 401 says little ("User not found."): name the key that was refused, masked, and where it came from.
@@ -399,7 +401,7 @@ public:
                 conversation.dropLast();
             }
             if (json) {
-                streams.out << outcomeJson(outcome) << std::flush;
+                writeOutcomeJson(streams.out, outcome);
             } else {
                 endLine();
                 if (outcome.status == MB_OK) {

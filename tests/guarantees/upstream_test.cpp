@@ -141,6 +141,7 @@ TEST_CASE("--json keeps the answer, so a 100 MB one fails with a clear error") {
     Timed run = agent(guard, R"([{"kind":"long_answer","bytes":104857600}])", {"--json"});
     CHECK(run.result.exitCode == 2);
     CHECK(contains(run.result.out, "the answer is longer than the 32 MiB kept in memory"));
+    CHECK(withinMemoryBound(run.result));
 }
 
 TEST_CASE("bytes that are not UTF-8 arrive as U+FFFD, streamed or not") {
