@@ -54,7 +54,7 @@ std::string_view stringOption(const rapidjson::Value &object, const char *name, 
 }
 
 // ---- the disk cache: one file per resource, a JSON line {"baseUrl", "fetchedAt", "etag", "lastModified"} followed by
-// the resource's data (cacheData) ----
+// the resource's data (Resource<T>::toCache) ----
 
 struct CacheFile {
     std::string baseUrl, etag, lastModified, data;
@@ -108,32 +108,32 @@ bool writeCache(const fs::path &path, const CacheFile &file) {
     return !ec;
 }
 
+// What load() needs of each cached resource: parse a fetched body, and what the disk cache keeps of it (toCache) and
+// how that is read back (fromCache).
 template <class T>
-std::shared_ptr<const T> parseResource(std::string_view body);
-template <>
-std::shared_ptr<const Catalog> parseResource<Catalog>(std::string_view body) {
-    return std::make_shared<const Catalog>(Catalog::parse(body));
-}
-template <>
-std::shared_ptr<const ProviderDirectory> parseResource<ProviderDirectory>(std::string_view body) {
-    return std::make_shared<const ProviderDirectory>(ProviderDirectory::parse(body));
-}
+struct Resource;
 
-// What the disk cache keeps of a resource: the catalog in its compact form (every chat request reads it), the
-// provider list as OpenRouter sent it.
-std::string cacheData(const Catalog &catalog, std::string) { return catalog.serialize(); }
-std::string cacheData(const ProviderDirectory &, std::string body) { return body; }
+// The catalog is cached in its compact form: every chat request reads it.
+template <>
+struct Resource<Catalog> {
+    static std::shared_ptr<const Catalog> parse(std::string_view body) {
+        return std::make_shared<const Catalog>(Catalog::parse(body));
+    }
+    static std::shared_ptr<const Catalog> fromCache(std::string data) {
+        return std::make_shared<const Catalog>(Catalog::deserialize(std::move(data)));
+    }
+    static std::string toCache(const Catalog &catalog, std::string) { return catalog.serialize(); }
+};
 
-template <class T>
-std::shared_ptr<const T> fromCacheData(std::string data);
+// The provider list is cached as OpenRouter sent it.
 template <>
-std::shared_ptr<const Catalog> fromCacheData<Catalog>(std::string data) {
-    return std::make_shared<const Catalog>(Catalog::deserialize(std::move(data)));
-}
-template <>
-std::shared_ptr<const ProviderDirectory> fromCacheData<ProviderDirectory>(std::string data) {
-    return parseResource<ProviderDirectory>(data);
-}
+struct Resource<ProviderDirectory> {
+    static std::shared_ptr<const ProviderDirectory> parse(std::string_view body) {
+        return std::make_shared<const ProviderDirectory>(ProviderDirectory::parse(body));
+    }
+    static std::shared_ptr<const ProviderDirectory> fromCache(std::string data) { return parse(data); }
+    static std::string toCache(const ProviderDirectory &, std::string body) { return body; }
+};
 
 bool isSuccess(int32_t status) { return status >= 200 && status <= 299; }
 
@@ -290,7 +290,7 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
         std::optional<CacheFile> file = readCache(path);
         if (file && file->baseUrl == config_.baseUrl) {
             try {
-                cached.value = fromCacheData<T>(std::move(file->data));
+                cached.value = Resource<T>::fromCache(std::move(file->data));
                 cached.etag = file->etag;
                 cached.lastModified = file->lastModified;
                 cached.fetchedAt = file->fetchedAt;
@@ -317,12 +317,12 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
         if (exchange.status == 304 && cached.value) {
             cached.fetchedAt = now;
         } else if (exchange.status == 200) {
-            cached.value = parseResource<T>(exchange.body);
+            cached.value = Resource<T>::parse(exchange.body);
             cached.fetchedAt = now;
             cached.etag = headerValue(exchange.headers, "ETag").value_or("");
             cached.lastModified = headerValue(exchange.headers, "Last-Modified").value_or("");
             if (!path.empty() && !writeCache(path, {config_.baseUrl, cached.etag, cached.lastModified,
-                                                    cacheData(*cached.value, std::move(exchange.body)),
+                                                    Resource<T>::toCache(*cached.value, std::move(exchange.body)),
                                                     cached.fetchedAt})) {
                 host_.log(MB_LOG_WARNING, "openrouter: could not write the cache file " + path.string());
             }
