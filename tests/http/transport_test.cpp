@@ -1,6 +1,7 @@
 #include "core/http/transport.hpp"
 
 #include "tests/http/loopback_server.hpp"
+#include "tests/support/error_buffer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -88,18 +89,14 @@ Result perform(Transport &transport, const Spec &spec, const CallControl *contro
         c.result.body.append(data, len);
         return c.spec.onBody ? c.spec.onBody(std::string_view(data, len)) : 0;
     };
-    char message[256];
-    mb_error error{};
-    error.struct_size = sizeof error;
-    error.message = message;
-    error.message_capacity = sizeof message;
+    moltbot::test::ErrorBuffer e;
     const auto start = Clock::now();
-    result.code = transport.request(request, &error, control);
+    result.code = transport.request(request, &e.error, control);
     result.elapsed = Clock::now() - start;
     if (result.code != MB_OK) {
-        CHECK(error.code == result.code);
-        result.errorStatus = error.http_status;
-        result.message = message;
+        CHECK(e.error.code == result.code);
+        result.errorStatus = e.error.http_status;
+        result.message = e.message();
     }
     return result;
 }

@@ -8,6 +8,7 @@
 #include "core/plugin/registry.hpp"
 #include "core/runtime/runtime.hpp"
 #include "tests/simulator/server.hpp"
+#include "tests/support/error_buffer.hpp"
 
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/json.hpp>
@@ -75,12 +76,8 @@ struct Host {
             return 0;
         };
         request.user = &body;
-        char text[256] = {};
-        mb_error error{};
-        error.struct_size = sizeof error;
-        error.message = text;
-        error.message_capacity = sizeof text;
-        REQUIRE_MESSAGE(moltbot::http::Transport().request(request, &error) == MB_OK, text);
+        moltbot::test::ErrorBuffer e;
+        REQUIRE_MESSAGE(moltbot::http::Transport().request(request, &e.error) == MB_OK, e.message());
         rapidjson::Document doc;
         REQUIRE(json::parse(doc, body));
         std::size_t count = 0;

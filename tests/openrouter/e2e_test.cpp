@@ -5,6 +5,7 @@
 
 #include "core/http/transport.hpp"
 #include "tests/simulator/server.hpp"
+#include "tests/support/error_buffer.hpp"
 
 #include <moltbot/ext/key_info.h>
 #include <moltbot/plugin.h>
@@ -17,9 +18,9 @@
 #include <map>
 #include <string>
 
-using moltbot::openrouter::test::ErrorBuffer;
 using moltbot::openrouter::test::Events;
 using moltbot::openrouter::test::LoadedPlugin;
+using moltbot::test::ErrorBuffer;
 namespace json = moltbot::sdk::json;
 
 namespace {

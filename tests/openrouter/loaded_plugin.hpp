@@ -48,17 +48,4 @@ private:
     void *handle_;
 };
 
-// A host-owned mb_error with its message buffer.
-struct ErrorBuffer {
-    ErrorBuffer() {
-        error.struct_size = sizeof error;
-        error.message = text;
-        error.message_capacity = sizeof text;
-        error.retry_after_ms = -1;
-    }
-    std::string message() const { return text; }
-    char text[1024] = {};
-    mb_error error{};
-};
-
 }  // namespace moltbot::openrouter::test

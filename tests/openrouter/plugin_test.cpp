@@ -4,6 +4,8 @@
 #include "loaded_plugin.hpp"
 #include "samples.hpp"
 
+#include "tests/support/error_buffer.hpp"
+
 #include <moltbot/ext/key_info.h>
 #include <moltbot/plugin.h>
 #include <tests/support/process.hpp>
@@ -17,10 +19,10 @@ using moltbot::openrouter::test::Canned;
 using moltbot::openrouter::test::Events;
 using moltbot::openrouter::test::FakeHost;
 
-using moltbot::openrouter::test::ErrorBuffer;
 using moltbot::openrouter::test::hostInfo;
 using moltbot::openrouter::test::LoadedPlugin;
 using moltbot::openrouter::test::pluginPath;
+using moltbot::test::ErrorBuffer;
 
 TEST_CASE("openrouter.so exports only the entry symbol") {
     moltbot::test::RunResult nm = moltbot::test::run({"nm", "-D", "--defined-only", pluginPath()});

@@ -1,6 +1,7 @@
 // Calling providers through ProviderInstance: events, errors, cancellation, host services, and plugins that break
 // the ABI (exceptions, unknown events, bad JSON, late emits, unterminated messages) without hurting the host.
 #include "tests/plugins/fixtures.hpp"
+#include "tests/support/error_buffer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -118,17 +119,13 @@ TEST_CASE("the default host services have no config, no secrets and no HTTP tran
 
 TEST_CASE("the host fills a plugin's mb_error as plugins fill the host's: retry-after unknown, message cut and ended") {
     CapturingServices services;
-    char buffer[8];
-    mb_error error{};
-    error.struct_size = sizeof error;
-    error.message = buffer;
-    error.message_capacity = sizeof buffer;
-    error.retry_after_ms = 1234;  // left over from an earlier call
-    CHECK(services.httpRequest("test", nullptr, mb_http_request{}, error) == MB_ERR_UNSUPPORTED);
-    CHECK(error.code == MB_ERR_UNSUPPORTED);
-    CHECK(error.http_status == 0);
-    CHECK(error.retry_after_ms == -1);
-    CHECK(std::string(buffer) == "this ho");
+    ErrorBuffer e(8);
+    e.error.retry_after_ms = 1234;  // left over from an earlier call
+    CHECK(services.httpRequest("test", nullptr, mb_http_request{}, e.error) == MB_ERR_UNSUPPORTED);
+    CHECK(e.error.code == MB_ERR_UNSUPPORTED);
+    CHECK(e.error.http_status == 0);
+    CHECK(e.error.retry_after_ms == -1);
+    CHECK(e.message() == "this ho");
 }
 
 TEST_CASE("copyToBuffer: size query, exact fit, too small, bad arguments") {
