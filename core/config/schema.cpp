@@ -130,10 +130,13 @@ private:
         });
     }
 
+    static bool isEnvName(std::string_view name) {
+        return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+               std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    }
+
     void envVariable(const std::string &name, const rapidjson::Value &value, const PathSegments &path) {
-        bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
-                     std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-        if (!valid) error(path, "not a valid environment variable name (letters, digits and '_')");
+        if (!isEnvName(name)) error(path, "not a valid environment variable name (letters, digits and '_')");
         expectString(value, path);
     }
 
@@ -225,7 +228,15 @@ private:
                                       auto string = [](Validator &w, const rapidjson::Value &child, const PathSegments &p) {
                                           w.expectString(child, p);
                                       };
-                                      v.object(provider, where, {{"baseUrl", string}, {"apiKey", string}, {"api", string}},
+                                      auto variable = [](Validator &w, const rapidjson::Value &child, const PathSegments &p) {
+                                          w.expectString(child, p);
+                                          if (child.IsString() &&
+                                              !isEnvName(std::string_view(child.GetString(), child.GetStringLength())))
+                                              w.error(p, "not a valid environment variable name (letters, digits and '_')");
+                                      };
+                                      v.object(provider, where,
+                                               {{"baseUrl", string}, {"apiKey", string}, {"api", string},
+                                                {"apiKeyEnv", variable}},
                                                /*open=*/true);
                                   });
                               }}});

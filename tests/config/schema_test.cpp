@@ -71,6 +71,11 @@ TEST_CASE("wrong types name the path, the expected and the found type") {
           "agents.defaults.models[\"openrouter/x\"].alias: expected a string, found a number");
     CHECK(onlyError("{models: {providers: {openrouter: {apiKey: 5}}}}") ==
           "models.providers.openrouter.apiKey: expected a string, found a number");
+    CHECK(onlyError("{models: {providers: {local: {apiKeyEnv: 'LLAMA TOKEN'}}}}") ==
+          "models.providers.local.apiKeyEnv: not a valid environment variable name (letters, digits and '_')");
+    CHECK(onlyError("{models: {providers: {local: {apiKeyEnv: 7}}}}") ==
+          "models.providers.local.apiKeyEnv: expected a string, found a number");
+    CHECK(check("{models: {providers: {local: {apiKeyEnv: 'LLAMA_TOKEN'}}}}").ok());
     CHECK(onlyError("{env: {OPENROUTER_API_KEY: 1}}") == "env.OPENROUTER_API_KEY: expected a string, found a number");
     CHECK(onlyError("{env: {vars: {A: null}}}") == "env.vars.A: expected a string, found null");
     CHECK(onlyError("{env: {'BAD=NAME': 'x'}}") ==
