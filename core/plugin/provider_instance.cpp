@@ -227,23 +227,25 @@ CallResult ProviderInstance::listModels(const EventSink &sink, const CancelCheck
 
 CallResult ProviderInstance::complete(std::string_view requestJson, std::string_view optionsJson,
                                       const EventSink &sink, const CancelCheck &cancelled) const {
-    auto complete = provider_->vtable.complete;
-    if (complete == nullptr) return CallResult{MB_ERR_UNSUPPORTED, 0, -1, "the provider has no complete()"};
-    auto run = [&](mb_instance *instance, mb_call *c, mb_error *e) {
-        return complete(instance, requestJson.data(), requestJson.size(), optionsJson.data(), optionsJson.size(), c,
-                        e);
-    };
-    return invoke("complete", run, sink, cancelled);
+    return chat("complete", provider_->vtable.complete, requestJson, optionsJson, sink, cancelled);
 }
 
 CallResult ProviderInstance::stream(std::string_view requestJson, std::string_view optionsJson,
                                     const EventSink &sink, const CancelCheck &cancelled) const {
-    auto stream = provider_->vtable.stream;
-    if (stream == nullptr) return CallResult{MB_ERR_UNSUPPORTED, 0, -1, "the provider has no stream()"};
+    return chat("stream", provider_->vtable.stream, requestJson, optionsJson, sink, cancelled);
+}
+
+CallResult ProviderInstance::chat(std::string_view name, ChatFunction function, std::string_view requestJson,
+                                  std::string_view optionsJson, const EventSink &sink,
+                                  const CancelCheck &cancelled) const {
+    if (function == nullptr) {
+        return CallResult{MB_ERR_UNSUPPORTED, 0, -1, "the provider has no " + std::string(name) + "()"};
+    }
     auto run = [&](mb_instance *instance, mb_call *c, mb_error *e) {
-        return stream(instance, requestJson.data(), requestJson.size(), optionsJson.data(), optionsJson.size(), c, e);
+        return function(instance, requestJson.data(), requestJson.size(), optionsJson.data(), optionsJson.size(), c,
+                        e);
     };
-    return invoke("stream", run, sink, cancelled);
+    return invoke(name, run, sink, cancelled);
 }
 
 }  // namespace moltbot::plugin

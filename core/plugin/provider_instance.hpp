@@ -59,6 +59,11 @@ public:
 private:
     ProviderInstance(std::shared_ptr<const Provider> provider, mb_instance *instance);
 
+    // complete() and stream() share their signature and their call: `name` says which in messages.
+    using ChatFunction = decltype(mb_provider_vtable::complete);
+    CallResult chat(std::string_view name, ChatFunction function, std::string_view requestJson,
+                    std::string_view optionsJson, const EventSink &sink, const CancelCheck &cancelled) const;
+
     std::shared_ptr<const Provider> provider_;
     mb_instance *instance_;
 };
