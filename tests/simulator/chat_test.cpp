@@ -9,14 +9,6 @@
 using namespace moltbot::sim;
 using namespace moltbot::sim::test;
 
-namespace {
-
-std::string str(const rapidjson::Value &value) {
-    return value.IsString() ? value.GetString() : "<not a string>";
-}
-
-}  // namespace
-
 TEST_CASE("authentication: a missing header and an unknown key are 401s with OpenRouter's messages") {
     Fixture fixture;
     Reply missing = fixture.call({"POST", "/api/v1/chat/completions", chatBody("openai/gpt-5.2", "hi"), {}, false});

@@ -9,14 +9,6 @@
 using namespace moltbot::sim;
 using namespace moltbot::sim::test;
 
-namespace {
-
-std::string str(const rapidjson::Value &value) {
-    return value.IsString() ? value.GetString() : "<not a string>";
-}
-
-}  // namespace
-
 TEST_CASE("requests are recorded exactly, with the provider that served them") {
     Fixture fixture;
     Call call{

@@ -15,10 +15,6 @@ using namespace moltbot::sim::test;
 
 namespace {
 
-std::string str(const rapidjson::Value &value) {
-    return value.IsString() ? value.GetString() : "<not a string>";
-}
-
 const std::string kStream = chatBody("openai/gpt-5.2", "one two three four five six seven eight", "\"stream\":true");
 const std::string kPlain = chatBody("openai/gpt-5.2", "one two three four five six seven eight");
 

@@ -25,10 +25,6 @@ std::vector<std::string> plan(const std::string &model, ProviderPreferences pref
 using Tags = std::vector<std::string>;
 const char *kSonnet = "anthropic/claude-sonnet-4.5";
 
-std::string str(const rapidjson::Value &value) {
-    return value.IsString() ? value.GetString() : "<not a string>";
-}
-
 // The last recorded request.
 rapidjson::Document lastRequest(Fixture &fixture) {
     auto all = fixture.get("/_sim/requests", false).json();

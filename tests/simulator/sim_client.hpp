@@ -56,6 +56,11 @@ SseEvents parseSse(const std::string &body);
 
 rapidjson::Document parseJson(const std::string &text);
 
+// A JSON string's text, or "<not a string>": a CHECK on it then names what was there instead.
+inline std::string str(const rapidjson::Value &value) {
+    return value.IsString() ? value.GetString() : "<not a string>";
+}
+
 // {"model": model, "messages": [{"role": "user", "content": text}]} plus `extra` members ("\"stream\":true").
 std::string chatBody(const std::string &model, const std::string &text, const std::string &extra = "");
 
