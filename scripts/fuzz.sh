@@ -8,23 +8,7 @@ seconds=${1:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=(json5 config-path model-ref sse openrouter-stream)
 
-scripts/install-deps.sh
-packages=(clang-14 libclang-rt-14-dev)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "fuzz: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  echo "fuzz: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/install-deps.sh clang-14 libclang-rt-14-dev
 
 # The libraries get coverage instrumentation (fuzzer-no-link); only the targets link libFuzzer itself. Debian's
 # rapidjson 1.1 predates C++20, whose reversed operator== clang (unlike g++) flags in every caller's code, and

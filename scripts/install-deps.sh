@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages moltbot builds and tests with. Does nothing when they are all present.
+# Installs the Debian packages moltbot builds and tests with, plus any packages named as arguments (the fuzz run's
+# clang, say). Does nothing when they are all present.
 set -euo pipefail
 
 packages=(
   meson ninja-build g++ pkg-config cmake python3
   libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev
   curl binutils
+  "$@"
 )
 
 missing=()
