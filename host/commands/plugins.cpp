@@ -168,24 +168,20 @@ void printJson(const Registry &registry, std::ostream &out) {
         writer.EndObject();
     }
     writer.EndArray();
-    writer.Key("skipped");
-    writer.StartArray();
-    for (const auto &entry : registry.skipped()) {
-        writer.StartObject();
-        writeString(writer, "path", entry.path.string());
-        writeString(writer, "reason", entry.reason);
-        writer.EndObject();
-    }
-    writer.EndArray();
-    writer.Key("unreadable_folders");
-    writer.StartArray();
-    for (const auto &entry : registry.folderProblems()) {
-        writer.StartObject();
-        writeString(writer, "path", entry.path.string());
-        writeString(writer, "reason", entry.reason);
-        writer.EndObject();
-    }
-    writer.EndArray();
+    // Skipped files and unreadable folders alike: [{path, reason}].
+    auto problems = [&writer](const char *key, const auto &entries) {
+        writer.Key(key);
+        writer.StartArray();
+        for (const auto &entry : entries) {
+            writer.StartObject();
+            writeString(writer, "path", entry.path.string());
+            writeString(writer, "reason", entry.reason);
+            writer.EndObject();
+        }
+        writer.EndArray();
+    };
+    problems("skipped", registry.skipped());
+    problems("unreadable_folders", registry.folderProblems());
     writer.EndObject();
     out << buffer.GetString() << "\n";
 }
