@@ -48,6 +48,8 @@ public:
                 agents(child, at);
             } else if (key == "models") {
                 models(child, at);
+            } else if (key == "gateway") {
+                gateway(child, at);
             } else {
                 unknown(at);
             }
@@ -240,6 +242,30 @@ private:
                                                /*open=*/true);
                                   });
                               }}});
+    }
+
+    template <long long Min, long long Max>
+    static void integerIn(Validator &v, const rapidjson::Value &child, const PathSegments &at) {
+        if (child.IsInt64() && child.GetInt64() >= Min && child.GetInt64() <= Max) return;
+        v.error(at, "expected an integer from " + std::to_string(Min) + " to " + std::to_string(Max) + ", found " +
+                        (child.IsNumber() ? numberText(child) : describeType(child)));
+    }
+
+    // `moltbot serve` (docs/gateway.md): where it listens and the limits it keeps.
+    void gateway(const rapidjson::Value &value, const PathSegments &path) {
+        object(value, path,
+               {{"host", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) { v.expectString(c, a); }},
+                {"port", &Validator::integerIn<0, 65535>},
+                {"threads", &Validator::integerIn<1, 100000>},
+                {"maxConcurrent", &Validator::integerIn<1, 100000>},
+                {"maxBodyBytes", &Validator::integerIn<1024, (1LL << 32)>},
+                {"drainSeconds", &Validator::integerIn<0, 86400>},
+                {"headerTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"idleTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"logFormat", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
+                     std::string_view format = c.IsString() ? c.GetString() : "";
+                     if (format != "text" && format != "json") v.error(a, "expected \"text\" or \"json\"");
+                 }}});
     }
 
     static std::string numberText(const rapidjson::Value &number) {

@@ -53,23 +53,28 @@ std::string clockTime(int64_t epochMs) {
     return text;
 }
 
-std::string buildRequest(const ModelRef &ref, const rapidjson::Value &messages, bool stream) {
+// `request` with "model" and "stream" written first and its own copies of them left out.
+std::string buildRequest(const ModelRef &ref, const rapidjson::Value &request, bool stream) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     writer.StartObject();
     writer.Key("model");
     writer.String(ref.id.c_str(), static_cast<rapidjson::SizeType>(ref.id.size()));
-    writer.Key("messages");
-    messages.Accept(writer);
     writer.Key("stream");
     writer.Bool(stream);
+    for (const auto &member : request.GetObject()) {
+        std::string_view key(member.name.GetString(), member.name.GetStringLength());
+        if (key == "model" || key == "stream") continue;
+        writer.Key(member.name.GetString(), member.name.GetStringLength());
+        member.value.Accept(writer);
+    }
     writer.EndObject();
     return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // The order in which the chain is tried: models not cooling down, in chain order; when every model is cooling
 // down, the one that frees first, rather than failing outright.
-std::vector<std::size_t> tryOrder(const std::vector<ChainEntry> &chain, const Cooldowns &cooldowns, int64_t now,
+std::vector<std::size_t> tryOrder(const std::vector<ChainEntry> &chain, const CooldownStore &cooldowns, int64_t now,
                                   std::vector<AttemptRecord> &skipped) {
     std::vector<std::size_t> order;
     std::size_t soonest = 0;
@@ -85,7 +90,8 @@ std::vector<std::size_t> tryOrder(const std::vector<ChainEntry> &chain, const Co
             soonestUntil = cooling->untilMs;
         }
         skipped.push_back({chain[i].ref.full(), 0, "skipped", 0,
-                           "cooling down until " + clockTime(cooling->untilMs) + " after " + cooling->reason, 0});
+                           "cooling down until " + clockTime(cooling->untilMs) + " after " + cooling->reason, 0,
+                           cooling->untilMs - now});
     }
     if (order.empty() && !chain.empty()) {
         order.push_back(soonest);
@@ -96,17 +102,15 @@ std::vector<std::size_t> tryOrder(const std::vector<ChainEntry> &chain, const Co
 
 }  // namespace
 
-Runner::Runner(ModelBackend &backend, Cooldowns &cooldowns, RetryPolicy policy, Clock clock)
+Runner::Runner(ModelBackend &backend, CooldownStore &cooldowns, RetryPolicy policy, Clock clock)
     : backend_(backend), cooldowns_(cooldowns), policy_(policy), clock_(std::move(clock)), random_(std::random_device{}()) {}
 
-Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &messagesJson, bool stream,
+Outcome Runner::run(const std::vector<ChainEntry> &chain, const rapidjson::Value &request, bool stream,
                     const Output &output) {
     Outcome outcome;
-    rapidjson::Document messages;
-    messages.Parse(messagesJson.data(), messagesJson.size());
-    if (messages.HasParseError() || !messages.IsArray()) {
+    if (!request.IsObject()) {
         outcome.status = MB_ERR_INVALID_ARGUMENT;
-        outcome.error = "internal: the conversation is not a JSON array";
+        outcome.error = "internal: the request is not a JSON object";
         return outcome;
     }
     std::vector<std::size_t> order = tryOrder(chain, cooldowns_, clock_.nowMs(), outcome.attempts);
@@ -118,7 +122,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
         const ChainEntry &entry = chain[index];
         const std::string ref = entry.ref.full();
         outcome.ref = ref;
-        std::string request = buildRequest(entry.ref, messages, stream);
+        std::string body = buildRequest(entry.ref, request, stream);
         for (int attempt = 1;; ++attempt) {
             if (clock_.cancelled()) {
                 outcome.status = MB_ERR_CANCELLED;
@@ -126,6 +130,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
                 return outcome;
             }
             int64_t started = clock_.nowMs();
+            if (output.attemptStarted) output.attemptStarted(ref, attempt);
             bool tooLong = false;
             auto deliver = [&](const std::string &text) {
                 if (text.empty() || tooLong) return;  // nothing after the cut: the kept text has no hole
@@ -176,9 +181,16 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
                 default:
                     break;
                 }
+                if (output.event && !tooLong) {
+                    if (kind == MB_EVENT_TEXT_DELTA || kind == MB_EVENT_REASONING_DELTA ||
+                        kind == MB_EVENT_TOOL_CALL_DELTA) {
+                        outcome.outputStarted = true;
+                    }
+                    output.event(kind, event);
+                }
                 return !tooLong && !clock_.cancelled();
             };
-            AttemptResult result = backend_.attempt(entry, request, stream, sink);
+            AttemptResult result = backend_.attempt(entry, body, stream, sink, clock_.cancelled);
             if (tooLong) {
                 result = {MB_ERR_UPSTREAM_PROTOCOL, 0, -1,
                           "the answer is longer than the " + std::to_string(output.keepText >> 20) +
@@ -186,7 +198,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const std::string &mes
             }
             if (result.status != MB_OK && clock_.cancelled()) result.status = MB_ERR_CANCELLED;
             AttemptRecord record{ref, attempt, statusName(result.status), result.httpStatus, result.message,
-                                 clock_.nowMs() - started};
+                                 clock_.nowMs() - started, result.retryAfterMs};
             outcome.attempts.push_back(record);
             if (output.verbose) {
                 output.verbose(ref + ": attempt " + std::to_string(attempt) + " " + record.outcome + " in " +

@@ -2,7 +2,7 @@
 // Provider-neutral: it sees models only through ModelBackend.
 #pragma once
 
-#include "core/pipeline/cooldowns.hpp"
+#include "core/pipeline/cooldown_store.hpp"
 #include "core/pipeline/model_ref.hpp"
 #include "core/pipeline/policy.hpp"
 
@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 namespace moltbot::pipeline {
 
@@ -30,6 +32,8 @@ struct AttemptResult {
 
 // Receives the events of an attempt (MB_EVENT_* kind, JSON payload). Returning false cancels the attempt.
 using EventSink = std::function<bool(uint32_t kind, std::string_view json)>;
+// Polled by the backend while an attempt runs (from the attempt's thread): true ends it as MB_ERR_CANCELLED.
+using CancelCheck = std::function<bool()>;
 
 class ModelBackend {
 public:
@@ -37,7 +41,7 @@ public:
     // Sends `requestJson` (an OpenAI Chat Completions request whose "model" is the ref's id) to the plugin serving
     // the ref's prefix, streaming or not, and reports its events to `sink`.
     virtual AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool stream,
-                                  const EventSink &sink) = 0;
+                                  const EventSink &sink, const CancelCheck &cancelled) = 0;
 };
 
 // The most of an answer Outcome::text keeps by default.
@@ -52,6 +56,11 @@ struct Output {
     // it arrives needs none of it (0), so its memory stays flat however long it is. A longer answer fails the
     // attempt (MB_ERR_UPSTREAM_PROTOCOL) rather than grow without bound.
     std::size_t keepText = kKeptTextBytes;
+    // Each attempt as it starts: the ref and the attempt's number on that model (1-based).
+    std::function<void(const std::string &ref, int attempt)> attemptStarted;
+    // Every event of every attempt, parsed, after the runner's own bookkeeping (the gateway re-encodes them for its
+    // client). A text, reasoning or tool-call delta handed here counts as output: no other model is tried after it.
+    std::function<void(uint32_t kind, const rapidjson::Value &event)> event;
 };
 
 struct AttemptRecord {
@@ -61,6 +70,7 @@ struct AttemptRecord {
     int32_t httpStatus = 0;
     std::string message;
     int64_t durationMs = 0;
+    int64_t retryAfterMs = -1;  // the upstream's wait hint, or -1
 };
 
 struct Usage {
@@ -93,14 +103,15 @@ struct Clock {
 
 class Runner {
 public:
-    Runner(ModelBackend &backend, Cooldowns &cooldowns, RetryPolicy policy, Clock clock);
-    // Tries the chain in order. `baseRequest` is the request without "model" (messages, stream flag are set here).
-    Outcome run(const std::vector<ChainEntry> &chain, const std::string &messagesJson, bool stream,
+    Runner(ModelBackend &backend, CooldownStore &cooldowns, RetryPolicy policy, Clock clock);
+    // Tries the chain in order. `request` is an OpenAI Chat Completions request object (at least "messages"); each
+    // attempt sends a copy with "model" set to the entry's id and "stream" to `stream`.
+    Outcome run(const std::vector<ChainEntry> &chain, const rapidjson::Value &request, bool stream,
                 const Output &output);
 
 private:
     ModelBackend &backend_;
-    Cooldowns &cooldowns_;
+    CooldownStore &cooldowns_;
     RetryPolicy policy_;
     Clock clock_;
     std::mt19937 random_;

@@ -136,6 +136,9 @@ void CallPool::release(CallSlot *slot) {
 
 bool callCancelled(mb_call *call) {
     if (call == nullptr || call->host_data == nullptr) return false;
+    // On the call's own thread (a transfer the plugin runs), the call's cancel check is asked too, so that a
+    // stalled transfer notices a cancellation the plugin itself has not polled yet.
+    if (liveSlot(call) != nullptr) return isCancelled(call) != 0;
     auto *slot = static_cast<CallSlot *>(call->host_data);
     return !slot->active.load(std::memory_order_acquire) || slot->cancelSeen.load(std::memory_order_acquire);
 }

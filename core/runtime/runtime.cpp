@@ -23,14 +23,16 @@ std::string baseUrlVariable(const std::string &name) {
 
 Services::Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options,
                    std::ostream &log)
-    : config_(config), cancel_(cancel), transport_(options.transport), logger_(log, options.logLevel) {}
+    : config_(&config), cancel_(cancel), transport_(options.transport), logger_(log, options.logLevel) {}
 
 void Services::log(std::string_view plugin, int32_t level, std::string_view message) { logger_.log(plugin, level, message); }
 
-std::optional<std::string> Services::configGet(std::string_view, std::string_view path) { return config_.getJson(path); }
+std::optional<std::string> Services::configGet(std::string_view, std::string_view path) {
+    return config_.load()->getJson(path);
+}
 
 std::optional<std::string> Services::secretGet(std::string_view, std::string_view name) {
-    config::ApiKey key = config_.resolveApiKey(name);
+    config::ApiKey key = config_.load()->resolveApiKey(name);
     if (key.key.empty()) return std::nullopt;
     return key.key;
 }
@@ -74,14 +76,23 @@ Runtime::Runtime(const config::Config &config, const http::CancelToken &cancel, 
       cancel_(cancel),
       options_(options),
       services_(std::make_shared<Services>(config, cancel, options, log)),
-      registry_(plugin::Registry::load(plugin::searchFolders(), services_)) {}
+      registry_(std::make_shared<plugin::Registry>(plugin::Registry::load(plugin::searchFolders(), services_))) {}
+
+Runtime::Runtime(const config::Config &config, Runtime &previous)
+    : config_(config),
+      cancel_(previous.cancel_),
+      options_(previous.options_),
+      services_(previous.services_),
+      registry_(previous.registry_) {
+    services_->useConfig(config);
+}
 
 Runtime::~Runtime() = default;
 
 const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
     std::lock_guard lock(mutex_);
     if (auto it = instances_.find(prefix); it != instances_.end()) return *it->second;
-    auto provider = registry_.find(prefix);
+    auto provider = registry_->find(prefix);
     // A prefix no plugin claims by name may be a config-defined provider: models.providers.<prefix>.api names the
     // kind of plugin (e.g. "openai-completions") that serves it under that prefix.
     const rapidjson::Value *settings = config_.providerSettings(prefix);
@@ -89,7 +100,7 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
                                       ? &(*settings)["api"]
                                       : nullptr;
     if (!provider && api != nullptr && api->IsString()) {
-        provider = registry_.findByApi(api->GetString());
+        provider = registry_->findByApi(api->GetString());
         if (!provider) {
             throw std::runtime_error("models.providers." + prefix + ".api is '" + api->GetString() +
                                      "' but no plugin serves that api; see 'moltbot plugins list'");
@@ -97,7 +108,7 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
     }
     if (!provider) {
         std::string known;
-        for (const auto &loaded : registry_.plugins()) {
+        for (const auto &loaded : registry_->plugins()) {
             for (const auto &each : loaded.providers) {
                 for (const auto &served : each->info.prefixes) known += (known.empty() ? "" : ", ") + served;
             }
@@ -116,14 +127,15 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
 }
 
 pipeline::AttemptResult Runtime::attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
-                                         const pipeline::EventSink &sink) {
+                                         const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelledToo) {
     const plugin::ProviderInstance *target = nullptr;
     try {
         target = &instance(entry.ref.prefix);
     } catch (const std::runtime_error &error) {
         return {MB_ERR_NOT_FOUND, 0, -1, error.what()};
     }
-    auto cancelled = [this] { return cancel_.cancelled(); };
+    // The process-wide token (Ctrl-C, --timeout) and the request's own check (a gateway client that went away).
+    auto cancelled = [this, &cancelledToo] { return cancel_.cancelled() || (cancelledToo && cancelledToo()); };
     bool canStream = (target->provider().info.capabilities & MB_CAP_STREAM) != 0 && target->provider().vtable.stream;
     bool useStream = canStream && (stream || target->provider().vtable.complete == nullptr);
     plugin::CallResult result = useStream ? target->stream(requestJson, entry.optionsJson, sink, cancelled)

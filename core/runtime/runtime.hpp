@@ -11,6 +11,7 @@
 #include "core/plugin/provider_instance.hpp"
 #include "core/plugin/registry.hpp"
 
+#include <atomic>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -32,6 +33,9 @@ class Services : public plugin::HostServices {
 public:
     Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options, std::ostream &log);
 
+    // The configuration plugins read from now on (a reloaded one); `config` must outlive its use.
+    void useConfig(const config::Config &config) { config_.store(&config); }
+
     void log(std::string_view plugin, int32_t level, std::string_view message) override;
     std::optional<std::string> configGet(std::string_view plugin, std::string_view path) override;
     std::optional<std::string> secretGet(std::string_view plugin, std::string_view name) override;
@@ -40,7 +44,7 @@ public:
     const void *getService(std::string_view plugin, std::string_view id) override;
 
 private:
-    const config::Config &config_;
+    std::atomic<const config::Config *> config_;
     const http::CancelToken &cancel_;
     http::Transport transport_;
     plugin::DefaultHostServices logger_;
@@ -55,9 +59,12 @@ std::string instanceConfigJson(const config::Config &config, const std::string &
 class Runtime : public pipeline::ModelBackend {
 public:
     Runtime(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options, std::ostream &log);
+    // A reload: `config` over the plugins, services and cancellation of `previous`, which stays usable by the
+    // requests still running on it. Plugins are loaded once per process; their instances are made anew.
+    Runtime(const config::Config &config, Runtime &previous);
     ~Runtime() override;
 
-    const plugin::Registry &registry() const { return registry_; }
+    const plugin::Registry &registry() const { return *registry_; }
     Services &services() { return *services_; }
 
     // The instance serving `prefix`, created on first use. Throws std::runtime_error with a message for the user
@@ -65,14 +72,14 @@ public:
     const plugin::ProviderInstance &instance(const std::string &prefix);
 
     pipeline::AttemptResult attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
-                                    const pipeline::EventSink &sink) override;
+                                    const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelled) override;
 
 private:
     const config::Config &config_;
     const http::CancelToken &cancel_;
     RuntimeOptions options_;
     std::shared_ptr<Services> services_;
-    plugin::Registry registry_;
+    std::shared_ptr<plugin::Registry> registry_;
     std::mutex mutex_;
     std::map<std::string, std::unique_ptr<plugin::ProviderInstance>> instances_;
 };

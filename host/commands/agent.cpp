@@ -7,6 +7,7 @@
 #include "core/http/cancel.hpp"
 #include "core/pipeline/runner.hpp"
 #include "core/runtime/runtime.hpp"
+#include "core/session/session.hpp"
 #include "core/util/secrets.hpp"
 
 #include <moltbot/sdk/http.hpp>
@@ -88,37 +89,25 @@ std::chrono::milliseconds millis(double secondsValue) {
     return std::chrono::milliseconds(static_cast<long long>(secondsValue * 1000));
 }
 
-// A model name as the user wrote it: an alias (case-insensitive) or a ref.
-pipeline::ModelRef resolveModel(const config::Config &config, const std::string &name, const std::string &where) {
-    std::string text = name;
-    if (auto aliased = config.resolveAlias(name)) text = *aliased;
-    std::string why;
-    auto ref = pipeline::parseModelRef(text, &why);
-    if (!ref) throw UsageError{"invalid model '" + name + "' in " + where + ": " + why + ", or a configured alias"};
-    return *ref;
-}
-
-std::vector<ChainEntry> buildChain(const config::Config &config, const Invocation &invocation) {
-    std::vector<std::pair<std::string, std::string>> names;  // (name, where it came from)
+// The chain: --model (else the configured primary), then the configured fallbacks unless --no-fallbacks.
+std::vector<ChainEntry> buildChain(const session::Session &session, const Invocation &invocation) {
+    std::vector<session::ModelName> names;
     if (invocation.has("model")) {
-        names.emplace_back(invocation.value("model"), "--model");
-    } else if (std::string primary = config.primaryModel(); !primary.empty()) {
-        names.emplace_back(primary, "agents.defaults.model.primary");
+        names.push_back({invocation.value("model"), "--model"});
+    } else if (std::string primary = session.config().primaryModel(); !primary.empty()) {
+        names.push_back({primary, "agents.defaults.model.primary"});
     } else {
         throw UsageError{"no model to ask: pass --model <provider>/<model> or set agents.defaults.model.primary "
                          "(moltbot config set agents.defaults.model.primary openrouter/auto)"};
     }
     if (!invocation.has("no-fallbacks")) {
-        for (const auto &fallback : config.fallbacks()) names.emplace_back(fallback, "agents.defaults.model.fallbacks");
+        for (auto &fallback : session.configuredFallbacks()) names.push_back(std::move(fallback));
     }
-    std::vector<ChainEntry> chain;
-    for (const auto &[name, where] : names) {
-        pipeline::ModelRef ref = resolveModel(config, name, where);
-        bool seen = false;
-        for (const auto &entry : chain) seen = seen || entry.ref.full() == ref.full();
-        if (!seen) chain.push_back({ref, config.modelOptionsJson(ref.full())});
+    try {
+        return session.chain(names);
+    } catch (const session::ModelError &error) {
+        throw UsageError{error.what()};
     }
-    return chain;
 }
 
 std::string readAll(std::istream &in) { return std::string(std::istreambuf_iterator<char>(in), {}); }
@@ -232,45 +221,16 @@ public:
         messages_.PushBack(message, messages_.GetAllocator());
     }
     void dropLast() { messages_.PopBack(); }
-    std::string json() const {
-        rapidjson::StringBuffer buffer;
-        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-        messages_.Accept(writer);
-        return std::string(buffer.GetString(), buffer.GetSize());
+    // The request the pipeline sends: {"messages": [...]}. Valid until the next add() or dropLast().
+    const rapidjson::Value &request() {
+        request_.SetObject();
+        request_.AddMember("messages", rapidjson::Value(messages_, request_.GetAllocator()), request_.GetAllocator());
+        return request_;
     }
 
 private:
     rapidjson::Document messages_{rapidjson::kArrayType};
-};
-
-class CooldownFile {
-public:
-    CooldownFile() : path_(config::stateDir() / "cooldowns.json") {
-        try {
-            if (auto text = config::readFileIfExists(path_)) table_ = pipeline::Cooldowns::parse(*text);
-        } catch (const std::exception &) {
-            // An unreadable cooldown table only costs a retry; it never stops a request.
-        }
-        saved_ = table_.serialize();
-    }
-    pipeline::Cooldowns &table() { return table_; }
-    void save(std::ostream &err) {
-        table_.prune(nowMs());
-        std::string text = table_.serialize();
-        if (text == saved_) return;
-        try {
-            config::ensurePrivateFolder(path_.parent_path());
-            config::writeFileAtomic(path_, text, config::WriteOptions{false});
-            saved_ = text;
-        } catch (const std::exception &error) {
-            err << "moltbot: warning: could not save model cooldowns: " << error.what() << "\n";
-        }
-    }
-
-private:
-    std::filesystem::path path_;
-    pipeline::Cooldowns table_;
-    std::string saved_;
+    rapidjson::Document request_;
 };
 
 // Cancels the run when --timeout expires, through the same token as Ctrl-C, so that transfers and plugins stop
@@ -342,9 +302,8 @@ public:
             throw UsageError{"unexpected argument '" + invocation.positionals.front() +
                              "'; pass the message with --message (-m)"};
         }
-        config::Config config = loadConfig(true);
-        config.applyEnvBlock();
-        std::vector<ChainEntry> chain = buildChain(config, invocation);
+        auto config = std::make_shared<config::Config>(loadConfig(true));
+        config->applyEnvBlock();
 
         runtime::RuntimeOptions options;
         options.transport.connectTimeout = millis(seconds(invocation, "connect-timeout", 10));
@@ -353,22 +312,13 @@ public:
         if (verbose) options.logLevel = MB_LOG_INFO;
         double timeout = seconds(invocation, "timeout", 0);
 
-        http::CancelToken cancel;
+        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
+        session::Session session(config, cooldowns, options, streams.err);
+        std::vector<ChainEntry> chain = buildChain(session, invocation);
+        http::CancelToken &cancel = session.cancel();
         InterruptGuard interrupts(cancel);
-        runtime::Runtime host(config, cancel, options, streams.err);
-        for (const auto &warning : host.registry().warnings()) streams.err << warning << "\n";
+        for (const auto &warning : session.runtime().registry().warnings()) streams.err << warning << "\n";
         Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
-
-        CooldownFile cooldowns;
-        pipeline::Clock clock{
-            nowMs,
-            [&cancel](pipeline::Millis delay) {
-                pollfd wake{cancel.fd(), POLLIN, 0};
-                poll(&wake, 1, static_cast<int>(delay.count()));
-                return !cancel.cancelled();
-            },
-            [&cancel] { return cancel.cancelled(); }};
-        pipeline::Runner runner(host, cooldowns.table(), pipeline::RetryPolicy{}, clock);
 
         bool json = invocation.has("json");
         bool stream = !invocation.has("no-stream");
@@ -389,8 +339,10 @@ public:
         auto ask = [&](const std::string &message) {
             conversation.add("user", message);
             auto started = std::chrono::steady_clock::now();
-            Outcome outcome = runner.run(chain, conversation.json(), stream, output);
-            cooldowns.save(streams.err);
+            Outcome outcome = session.run(chain, conversation.request(), stream, output);
+            if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
+                streams.err << "moltbot: warning: could not save model cooldowns: " << why << "\n";
+            }
             if (outcome.status == MB_ERR_CANCELLED && watchdog.fired()) {
                 outcome.status = MB_ERR_TIMEOUT;
                 outcome.error = "the request took longer than --timeout " + invocation.value("timeout") + " s";
@@ -411,7 +363,7 @@ public:
                                 << "\n";
                 }
             }
-            if (outcome.status != MB_OK) explainRejectedKeys(config, outcome, streams.err);
+            if (outcome.status != MB_OK) explainRejectedKeys(*config, outcome, streams.err);
             if (verbose) {
                 auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
                 streams.err << "moltbot: total " << elapsed.count() << " ms\n";

@@ -6,6 +6,7 @@
 #include "core/http/cancel.hpp"
 #include "core/pipeline/model_ref.hpp"
 #include "core/runtime/runtime.hpp"
+#include "core/session/catalogs.hpp"
 
 #include <Poco/URI.h>
 #include <Poco/Util/Option.h>
@@ -23,79 +24,13 @@ namespace moltbot::cli {
 
 namespace {
 
-struct CatalogModel {
-    std::string name;
-    std::string input;         // "text", "text+image"
-    int64_t contextWindow = 0;
-};
+using session::CatalogModel;
+using session::Catalogs;
 
 struct Row {
     std::string key;  // "<prefix>/<id>"
     const CatalogModel *model = nullptr;
     std::vector<std::string> tags;
-};
-
-// Ids differ between configs and catalogs in one common way: "claude-sonnet-4-5" for "claude-sonnet-4.5". Dashes and
-// dots between two digits count as the same character, as plugins that resolve such ids do.
-std::string foldDigitSeparators(const std::string &id) {
-    std::string folded = id;
-    for (std::size_t i = 1; i + 1 < folded.size(); ++i) {
-        if ((folded[i] == '-' || folded[i] == '.') && std::isdigit(static_cast<unsigned char>(folded[i - 1])) &&
-            std::isdigit(static_cast<unsigned char>(folded[i + 1]))) {
-            folded[i] = '.';
-        }
-    }
-    return folded;
-}
-
-class Catalogs {
-public:
-    Catalogs(runtime::Runtime &host, std::ostream &err) : host_(host), err_(err) {}
-
-    // The models of the plugin serving `prefix`, read once; empty (with a warning) when the plugin cannot list them.
-    const std::map<std::string, CatalogModel> &of(const std::string &prefix) {
-        auto [it, fresh] = catalogs_.try_emplace(prefix);
-        if (!fresh) return it->second;
-        try {
-            const plugin::ProviderInstance &instance = host_.instance(prefix);
-            if (instance.provider().vtable.list_models == nullptr) return it->second;
-            plugin::CallResult result = instance.listModels([&](uint32_t kind, std::string_view json) {
-                if (kind != MB_EVENT_MODEL) return true;
-                rapidjson::Document event;
-                event.Parse(json.data(), json.size());
-                if (event.HasParseError() || !event.IsObject() || !event.HasMember("id") || !event["id"].IsString()) {
-                    return true;
-                }
-                CatalogModel model;
-                if (event.HasMember("name") && event["name"].IsString()) model.name = event["name"].GetString();
-                if (event.HasMember("input") && event["input"].IsString()) model.input = event["input"].GetString();
-                if (event.HasMember("context_length") && event["context_length"].IsInt64()) {
-                    model.contextWindow = event["context_length"].GetInt64();
-                }
-                it->second[event["id"].GetString()] = std::move(model);
-                return true;
-            });
-            if (!result.ok()) err_ << "moltbot: warning: could not list the " << prefix << " models: " << result.message << "\n";
-        } catch (const std::exception &error) {
-            err_ << "moltbot: warning: " << error.what() << "\n";
-        }
-        return it->second;
-    }
-
-    const CatalogModel *find(const pipeline::ModelRef &ref) {
-        const auto &models = of(ref.prefix);
-        if (auto it = models.find(ref.id); it != models.end()) return &it->second;
-        std::string folded = foldDigitSeparators(ref.id);
-        for (const auto &[id, model] : models) {
-            if (foldDigitSeparators(id) == folded) return &model;
-        }
-        return nullptr;
-    }
-
-private:
-    runtime::Runtime &host_;
-    std::ostream &err_;
-    std::map<std::string, std::map<std::string, CatalogModel>> catalogs_;
 };
 
 bool isLoopbackUrl(const std::string &url) {

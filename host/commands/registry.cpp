@@ -9,6 +9,7 @@ void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
 void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
 void addModelsListCommand(CommandList &commands);  // host/commands/models_list.cpp
+void addServeCommand(CommandList &commands);  // host/commands/serve.cpp
 
 CommandList allCommands() {
     CommandList commands;
@@ -18,6 +19,7 @@ CommandList allCommands() {
     addConfigCommands(commands);
     addModelsStatusCommand(commands);
     addModelsListCommand(commands);
+    addServeCommand(commands);
     return commands;
 }
 

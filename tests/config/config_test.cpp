@@ -240,9 +240,9 @@ TEST_CASE("ConfigEditor writes a valid change with a backup, refuses a new error
     sandbox.dir.write("moltbot.json", "{agents: {defaults: {model: {primary: 5}}}}");
     ConfigEditor broken;
     rapidjson::Value extra("x");
-    setPath(broken.document(), parsePath("gateway.mode"), extra);
+    setPath(broken.document(), parsePath("channels.mode"), extra);
     ConfigEditor::Saved kept = broken.save();
     REQUIRE(kept.remainingErrors.size() == 1);
     REQUIRE(kept.newWarnings.size() == 1);
-    CHECK(kept.newWarnings[0].text() == "gateway: unknown key (ignored)");
+    CHECK(kept.newWarnings[0].text() == "channels: unknown key (ignored)");
 }

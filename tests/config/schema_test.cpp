@@ -86,11 +86,11 @@ TEST_CASE("wrong types name the path, the expected and the found type") {
 }
 
 TEST_CASE("unknown keys are warnings, not errors; open objects pass anything through") {
-    Validation result = check("{gateway: {}, agents: {defaults: {workspace: '~/w', models: {'m/x': {compat: 1, "
+    Validation result = check("{channels: {}, agents: {defaults: {workspace: '~/w', models: {'m/x': {compat: 1, "
                               "params: {seed: 1}}}}}}");
     CHECK(result.ok());
     REQUIRE(result.warnings.size() == 3);
-    CHECK(result.warnings[0].text() == "gateway: unknown key (ignored)");
+    CHECK(result.warnings[0].text() == "channels: unknown key (ignored)");
     CHECK(result.warnings[1].text() == "agents.defaults.workspace: unknown key (ignored)");
     CHECK(result.warnings[2].text() == "agents.defaults.models[\"m/x\"].compat: unknown key (ignored)");
 }

@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <deque>
 #include <map>
 
@@ -23,7 +26,8 @@ public:
     std::vector<std::string> calls;
     bool ignoresStop = false;  // a careless plugin: emits on after the sink asked it to stop
 
-    AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool, const EventSink &sink) override {
+    AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool, const EventSink &sink,
+                          const CancelCheck &) override {
         calls.push_back(entry.ref.full());
         lastRequest = requestJson;
         auto &steps = script[entry.ref.full()];
@@ -45,13 +49,16 @@ public:
 
 struct Harness {
     ScriptedBackend backend;
-    Cooldowns cooldowns;
+    CooldownStore cooldowns;
     int64_t now = 1'000'000;
     std::vector<int64_t> sleeps;
     bool cancelAfterSleep = false;
     bool cancelledFlag = false;
     std::string printed;
     std::size_t keepText = kKeptTextBytes;
+    std::string requestJson = R"({"messages":[{"role":"user","content":"hi"}]})";
+    std::vector<std::string> started;                     // "ref#attempt" from Output::attemptStarted
+    std::vector<std::pair<uint32_t, std::string>> events;  // from Output::event
 
     Outcome run(std::vector<std::string> refs) {
         std::vector<ChainEntry> chain;
@@ -65,8 +72,21 @@ struct Harness {
                     },
                     [this] { return cancelledFlag; }};
         Runner runner(backend, cooldowns, RetryPolicy{}, clock);
-        Output output{[this](std::string_view text) { printed += text; }, nullptr, nullptr, keepText};
-        return runner.run(chain, R"([{"role":"user","content":"hi"}])", true, output);
+        Output output;
+        output.text = [this](std::string_view text) { printed += text; };
+        output.keepText = keepText;
+        output.attemptStarted = [this](const std::string &ref, int attempt) {
+            started.push_back(ref + "#" + std::to_string(attempt));
+        };
+        output.event = [this](uint32_t kind, const rapidjson::Value &event) {
+            rapidjson::StringBuffer buffer;
+            rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+            event.Accept(writer);
+            events.emplace_back(kind, buffer.GetString());
+        };
+        rapidjson::Document request;
+        request.Parse(requestJson.c_str());
+        return runner.run(chain, request, true, output);
     }
 };
 
@@ -86,7 +106,7 @@ TEST_CASE("the primary answers: text in order, usage and provider recorded, no c
     CHECK(outcome.usage.cachedTokens == 8);
     CHECK(outcome.usage.cost == doctest::Approx(0.5));
     CHECK(h.backend.calls == std::vector<std::string>{"p/a"});
-    CHECK(h.backend.lastRequest == R"({"model":"a","messages":[{"role":"user","content":"hi"}],"stream":true})");
+    CHECK(h.backend.lastRequest == R"({"model":"a","stream":true,"messages":[{"role":"user","content":"hi"}]})");
 }
 
 TEST_CASE("each error class that moves on falls back to the next model at once") {
@@ -99,7 +119,7 @@ TEST_CASE("each error class that moves on falls back to the next model at once")
         CHECK(outcome.ref == "q/b");
         CHECK(h.backend.calls == std::vector<std::string>{"p/a", "q/b"});
         CHECK(h.sleeps.empty());
-        CHECK(h.cooldowns.entries().empty());
+        CHECK(h.cooldowns.snapshot().entries().empty());
     }
 }
 
@@ -219,4 +239,20 @@ TEST_CASE("an answer that is only printed is not kept; a kept one is bounded") {
     CHECK(outcome.status == MB_ERR_UPSTREAM_PROTOCOL);
     CHECK(outcome.text == "Hel");
     CHECK(careless.printed == "Hel");
+}
+
+TEST_CASE("the request's own fields pass through; model and stream are the pipeline's; events reach Output::event") {
+    Harness h;
+    h.requestJson = R"({"model":"x/y","stream":false,"messages":[],"tools":[{"type":"function"}],"seed":7})";
+    h.backend.script["p/a"] = {{{}, failure(MB_ERR_UNAVAILABLE)}, {{}, failure(MB_ERR_UNAVAILABLE)},
+                               {{}, failure(MB_ERR_UNAVAILABLE)}};
+    h.backend.script["q/b"] = {{{"Hi"}, {}}};
+    Outcome outcome = h.run({"p/a", "q/b"});
+    CHECK(outcome.status == MB_OK);
+    CHECK(h.backend.lastRequest == R"({"model":"b","stream":true,"messages":[],"tools":[{"type":"function"}],"seed":7})");
+    CHECK(h.started == std::vector<std::string>{"p/a#1", "p/a#2", "p/a#3", "q/b#1"});
+    REQUIRE(h.events.size() == 3);
+    CHECK(h.events[0] == std::pair<uint32_t, std::string>{MB_EVENT_TEXT_DELTA, R"({"text":"Hi"})"});
+    CHECK(h.events[1].first == MB_EVENT_USAGE);
+    CHECK(h.events[2].first == MB_EVENT_DONE);
 }

@@ -213,10 +213,10 @@ TEST_CASE("config validate: syntax errors with line:column, wrong types with pat
     }
     CHECK(home.snapshot() == before);
 
-    home.writeConfig("{agents: {defaults: {model: {primary: 42}}}, gateway: {port: 1}}");
+    home.writeConfig("{agents: {defaults: {model: {primary: 42}}}, channels: {port: 1}}");
     RunResult wrongType = home.run({"config", "validate"});
     CHECK(wrongType.exitCode == 1);
-    CHECK(wrongType.err == "warning: gateway: unknown key (ignored)\nmoltbot: invalid config " + home.config().string() +
+    CHECK(wrongType.err == "warning: channels: unknown key (ignored)\nmoltbot: invalid config " + home.config().string() +
                                ":\n  - agents.defaults.model.primary: expected a string, found a number\n");
     RunResult status = home.run({"models", "status"});
     CHECK(status.exitCode == 1);
@@ -228,10 +228,10 @@ TEST_CASE("config validate: syntax errors with line:column, wrong types with pat
     CHECK(json.out.find("\"path\": \"agents.defaults.model.primary\",\n      \"message\": \"expected a string, found a "
                         "number\"") != std::string::npos);
 
-    home.writeConfig("{gateway: {port: 1}}");
+    home.writeConfig("{channels: {port: 1}}");
     RunResult warned = home.run({"config", "validate"});
     CHECK(warned.exitCode == 0);
-    CHECK(warned.err == "warning: gateway: unknown key (ignored)\n");
+    CHECK(warned.err == "warning: channels: unknown key (ignored)\n");
 }
 
 TEST_CASE("unreadable configs: a folder, invalid UTF-8, too large, too deep") {

@@ -46,6 +46,34 @@ void makePipe(int fds[2]) {
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
 }
 
+// Starts `command` in a process group of its own (so a kill takes its children too) with the clean environment of
+// `options`, its standard input, output and error on the given descriptors.
+pid_t spawnChild(const std::vector<std::string> &command, const RunOptions &options, int in, int out, int err) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in, 0);
+    posix_spawn_file_actions_adddup2(&actions, out, 1);
+    posix_spawn_file_actions_adddup2(&actions, err, 2);
+    if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    std::vector<char *> args;
+    for (const auto &arg : command) args.push_back(const_cast<char *>(arg.c_str()));
+    args.push_back(nullptr);
+    std::vector<std::string> envStrings = buildEnvironment(options);
+    std::vector<char *> envp;
+    for (auto &entry : envStrings) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    pid_t pid = 0;
+    int spawnError = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (spawnError != 0) throw std::system_error(spawnError, std::generic_category(), "posix_spawn " + command[0]);
+    return pid;
+}
+
 }  // namespace
 
 RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
@@ -54,17 +82,6 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
     makePipe(out);
     makePipe(err);
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // its own group, so a timeout kills it all
-    posix_spawnattr_setpgroup(&attributes, 0);
-
     std::vector<std::string> command = argv;
     std::optional<TempDir> rssFolder;
     if (options.measurePeakRss) {
@@ -72,27 +89,16 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options) {
         command.insert(command.begin(),
                        {buildPath("tests/support/peak-rss").string(), (rssFolder->path() / "kib").string()});
     }
-    std::vector<char *> args;
-    for (const auto &arg : command) args.push_back(const_cast<char *>(arg.c_str()));
-    args.push_back(nullptr);
-    std::vector<std::string> envStrings = buildEnvironment(options);
-    std::vector<char *> envp;
-    for (auto &entry : envStrings) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-
     pid_t pid = 0;
-    int spawnError = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
+    try {
+        pid = spawnChild(command, options, in[0], out[1], err[1]);
+    } catch (...) {
+        for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
+        throw;
+    }
     close(in[0]);
     close(out[1]);
     close(err[1]);
-    if (spawnError != 0) {
-        close(in[1]);
-        close(out[0]);
-        close(err[0]);
-        throw std::system_error(spawnError, std::generic_category(), "posix_spawn " + argv[0]);
-    }
 
     RunResult result;
     std::size_t written = 0;
@@ -180,6 +186,75 @@ std::filesystem::path fromEnv(const char *name) {
 }  // namespace
 
 std::filesystem::path moltbotBinary() { return fromEnv("MOLTBOT_BIN"); }
+
+Background::Background(const std::vector<std::string> &argv, const RunOptions &options) {
+    int output[2];
+    makePipe(output);
+    int devNull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    try {
+        pid_ = spawnChild(argv, options, devNull, output[1], output[1]);
+    } catch (...) {
+        close(devNull);
+        close(output[0]);
+        close(output[1]);
+        throw;
+    }
+    close(devNull);
+    close(output[1]);
+    reader_ = std::thread([this, fd = output[0]] {
+        char buffer[65536];
+        for (;;) {
+            ssize_t n = read(fd, buffer, sizeof buffer);
+            if (n < 0 && errno == EINTR) continue;
+            std::lock_guard lock(mutex_);
+            if (n <= 0) {
+                closed_ = true;
+                changed_.notify_all();
+                break;
+            }
+            output_.append(buffer, static_cast<std::size_t>(n));
+            changed_.notify_all();
+        }
+        close(fd);
+    });
+}
+
+Background::~Background() {
+    if (!exitCode_) {
+        kill(-pid_, SIGKILL);
+        wait(std::chrono::seconds(30));
+    }
+    if (reader_.joinable()) reader_.join();
+}
+
+bool Background::waitFor(const std::string &text, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return output_.find(text) != std::string::npos || closed_; }) &&
+           output_.find(text) != std::string::npos;
+}
+
+std::string Background::output() const {
+    std::lock_guard lock(mutex_);
+    return output_;
+}
+
+void Background::signal(int signal) const { kill(pid_, signal); }
+
+std::optional<int> Background::wait(std::chrono::milliseconds timeout) {
+    if (exitCode_) return exitCode_;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        pid_t done = waitpid(pid_, &status, WNOHANG);
+        if (done == pid_) {
+            exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            return exitCode_;
+        }
+        if (done < 0 && errno != EINTR) return std::nullopt;
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
 std::filesystem::path buildPath(const std::string &relative) { return fromEnv("MOLTBOT_BUILD_ROOT") / relative; }
 std::filesystem::path sourcePath(const std::string &relative) { return fromEnv("MOLTBOT_SOURCE_ROOT") / relative; }
 

@@ -1,11 +1,16 @@
 // Running the real moltbot binary (or any program) from a test: environment, standard input, captured output.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace moltbot::test {
@@ -39,6 +44,34 @@ struct RunOptions {
 
 // Runs argv[0] (a path, or a name searched in PATH) with the other arguments and waits for it.
 RunResult run(const std::vector<std::string> &argv, const RunOptions &options = {});
+
+// A program left running while the test talks to it (a server), in a process group of its own, with standard input
+// from /dev/null and its standard output and error read together. Destroying it kills the group with SIGKILL and
+// reaps it, so it never outlives a failing test.
+class Background {
+public:
+    explicit Background(const std::vector<std::string> &argv, const RunOptions &options = {});
+    ~Background();
+    Background(const Background &) = delete;
+    Background &operator=(const Background &) = delete;
+
+    pid_t pid() const { return pid_; }
+    // Waits until the output holds `text`; false when the time ran out or the program closed its output first.
+    bool waitFor(const std::string &text, std::chrono::milliseconds timeout);
+    std::string output() const;
+    void signal(int signal) const;
+    // The exit status (128 + signal when killed by one), or std::nullopt when it still runs after `timeout`.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> exitCode_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::string output_;
+    bool closed_ = false;
+    std::thread reader_;
+};
 
 // The built moltbot binary: $MOLTBOT_BIN, set by tests/meson.build.
 std::filesystem::path moltbotBinary();

@@ -1,0 +1,88 @@
+#include "core/gateway/access_log.hpp"
+
+#include <moltbot/sdk/json.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <ostream>
+
+namespace moltbot::gateway {
+
+namespace {
+
+std::string isoTime(int64_t epochMs) {
+    std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[40];
+    std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(epochMs % 1000));
+    return text;
+}
+
+std::string number(double value, const char *format) {
+    char text[40];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+}  // namespace
+
+void AccessLog::write(const AccessRecord &r) {
+    namespace json = sdk::json;
+    std::string line;
+    if (json_) {
+        line = "{\"time\":";
+        json::appendString(line, isoTime(r.timeMs));
+        line += ",\"method\":";
+        json::appendString(line, r.method);
+        line += ",\"path\":";
+        json::appendString(line, r.path);
+        line += ",\"status\":" + std::to_string(r.status);
+        line += ",\"model_asked\":";
+        json::appendString(line, r.modelAsked);
+        line += ",\"model\":";
+        json::appendString(line, r.model);
+        line += ",\"attempts\":" + std::to_string(r.attempts);
+        line += std::string(",\"stream\":") + (r.stream ? "true" : "false");
+        auto optional = [&](const char *key, int64_t value) {
+            line += std::string(",\"") + key + "\":" + (value >= 0 ? std::to_string(value) : "null");
+        };
+        optional("prompt_tokens", r.promptTokens);
+        optional("completion_tokens", r.completionTokens);
+        optional("cached_tokens", r.cachedTokens);
+        line += ",\"cost\":" + (r.cost >= 0 ? number(r.cost, "%.8g") : std::string("null"));
+        line += ",\"duration_ms\":" + number(r.durationMs, "%.3f");
+        line += ",\"ttfb_ms\":" + (r.firstByteMs >= 0 ? number(r.firstByteMs, "%.3f") : std::string("null"));
+        if (!r.error.empty()) {
+            line += ",\"error\":";
+            json::appendString(line, r.error);
+        }
+        line += "}\n";
+    } else {
+        line = isoTime(r.timeMs) + " " + r.method + " " + r.path + " " + std::to_string(r.status);
+        if (!r.modelAsked.empty()) line += " asked=" + r.modelAsked;
+        if (!r.model.empty()) line += " model=" + r.model;
+        if (r.attempts > 0) line += " attempts=" + std::to_string(r.attempts);
+        if (r.stream) line += " stream";
+        if (r.promptTokens >= 0) {
+            line += " tokens=" + std::to_string(r.promptTokens) + "+" + std::to_string(r.completionTokens);
+            if (r.cachedTokens > 0) line += " cached=" + std::to_string(r.cachedTokens);
+        }
+        if (r.cost >= 0) line += " cost=" + number(r.cost, "%.6f");
+        line += " ms=" + number(r.durationMs, "%.1f");
+        if (r.firstByteMs >= 0) line += " ttfb_ms=" + number(r.firstByteMs, "%.1f");
+        if (!r.error.empty()) line += " error=" + r.error;
+        line += "\n";
+    }
+    std::lock_guard lock(mutex_);
+    out_.write(line.data(), static_cast<std::streamsize>(line.size()));
+    out_.flush();
+}
+
+void AccessLog::note(std::string_view line) {
+    std::lock_guard lock(mutex_);
+    out_ << "moltbot: " << line << "\n" << std::flush;
+}
+
+}  // namespace moltbot::gateway

@@ -1,0 +1,102 @@
+#include "core/gateway/chat_request.hpp"
+
+#include <rapidjson/error/en.h>
+
+namespace moltbot::gateway {
+
+namespace {
+
+[[noreturn]] void invalid(std::string code, std::string message, std::string param = {}) {
+    ApiError error;
+    error.status = 400;
+    error.type = "invalid_request_error";
+    error.code = std::move(code);
+    error.message = std::move(message);
+    error.param = std::move(param);
+    throw error;
+}
+
+// The byte offset at which `text` first nests deeper than `limit`, or npos. Strings are skipped, escapes included.
+std::size_t tooDeepAt(std::string_view text, int limit) {
+    int depth = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (inString) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return i;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace
+
+ChatRequest parseChatRequest(std::string_view text) {
+    if (std::size_t at = tooDeepAt(text, kMaxJsonDepth); at != std::string_view::npos) {
+        invalid("invalid_json", "the body nests JSON deeper than " + std::to_string(kMaxJsonDepth) +
+                                    " levels (at byte offset " + std::to_string(at) + ")");
+    }
+    ChatRequest request;
+    rapidjson::Document &body = request.body;
+    body.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
+    if (body.HasParseError()) {
+        bool encoding = body.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding;
+        invalid(encoding ? "invalid_utf8" : "invalid_json",
+                std::string(encoding ? "the body is not valid UTF-8" : "the body is not valid JSON") + ": " +
+                    rapidjson::GetParseError_En(body.GetParseError()) + " at byte offset " +
+                    std::to_string(body.GetErrorOffset()));
+    }
+    if (!body.IsObject()) invalid("invalid_request", "the body must be a JSON object (a chat completion request)");
+    auto messages = body.FindMember("messages");
+    if (messages == body.MemberEnd()) invalid("missing_messages", "'messages' is required", "messages");
+    if (!messages->value.IsArray()) invalid("invalid_messages", "'messages' must be an array", "messages");
+
+    if (auto model = body.FindMember("model"); model != body.MemberEnd()) {
+        if (model->value.IsString()) {
+            request.model = std::string(model->value.GetString(), model->value.GetStringLength());
+            if (request.model->empty()) invalid("invalid_model", "'model' must not be empty", "model");
+        } else if (!model->value.IsNull()) {
+            invalid("invalid_model", "'model' must be a string: a model ref or a configured alias", "model");
+        }
+        body.RemoveMember("model");
+    }
+    if (auto models = body.FindMember("models"); models != body.MemberEnd()) {
+        if (!models->value.IsArray()) invalid("invalid_models", "'models' must be an array of model names", "models");
+        for (const auto &item : models->value.GetArray()) {
+            if (!item.IsString() || item.GetStringLength() == 0) {
+                invalid("invalid_models", "'models' must hold non-empty strings (model refs or aliases)", "models");
+            }
+            request.models.emplace_back(item.GetString(), item.GetStringLength());
+        }
+        body.RemoveMember("models");
+    }
+    if (auto stream = body.FindMember("stream"); stream != body.MemberEnd()) {
+        if (!stream->value.IsBool() && !stream->value.IsNull()) invalid("invalid_stream", "'stream' must be a boolean", "stream");
+        request.stream = stream->value.IsBool() && stream->value.GetBool();
+        body.RemoveMember("stream");
+    }
+    if (auto options = body.FindMember("stream_options"); options != body.MemberEnd() && !options->value.IsNull()) {
+        if (!options->value.IsObject()) invalid("invalid_stream_options", "'stream_options' must be an object", "stream_options");
+        auto usage = options->value.FindMember("include_usage");
+        if (usage != options->value.MemberEnd()) {
+            if (!usage->value.IsBool()) {
+                invalid("invalid_stream_options", "'stream_options.include_usage' must be a boolean",
+                        "stream_options.include_usage");
+            }
+            request.includeUsage = usage->value.GetBool();
+        }
+    }
+    return request;
+}
+
+}  // namespace moltbot::gateway

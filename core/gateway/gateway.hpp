@@ -1,0 +1,69 @@
+// The gateway's request path, independent of the server library: routes a request, runs chat completions through
+// the session's pipeline and writes OpenAI's shapes back (docs/gateway.md). Thread-safe: one Gateway serves every
+// connection at once.
+#pragma once
+
+#include "core/gateway/access_log.hpp"
+#include "core/gateway/exchange.hpp"
+#include "core/gateway/settings.hpp"
+#include "core/session/session.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+namespace moltbot::gateway {
+
+// The session requests use now. A reload swaps it; requests already running keep the one they started with.
+class SessionHolder {
+public:
+    explicit SessionHolder(std::shared_ptr<session::Session> session) : session_(std::move(session)) {}
+    std::shared_ptr<session::Session> current() const {
+        std::lock_guard lock(mutex_);
+        return session_;
+    }
+    void replace(std::shared_ptr<session::Session> session) {
+        std::lock_guard lock(mutex_);
+        session_.swap(session);
+    }  // the old one is released outside the lock, by its last request
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<session::Session> session_;
+};
+
+class Gateway {
+public:
+    Gateway(SessionHolder &sessions, Settings settings, AccessLog &log)
+        : sessions_(sessions), settings_(std::move(settings)), log_(log) {}
+
+    void handle(Exchange &exchange);
+
+    // SIGTERM: new requests get 503 and /ready says so; running ones go on.
+    void startDraining() { draining_.store(true); }
+    bool draining() const { return draining_.load(); }
+    // Waits until no request runs or `deadline` passed; true when none runs.
+    bool waitIdle(std::chrono::steady_clock::time_point deadline);
+    int inFlight() const { return inFlight_.load(); }
+
+private:
+    void chatCompletions(Exchange &exchange, AccessRecord &record, std::chrono::steady_clock::time_point started);
+    void listModels(Exchange &exchange);
+    std::shared_ptr<const std::string> modelsJson(const std::shared_ptr<session::Session> &session);
+
+    SessionHolder &sessions_;
+    const Settings settings_;
+    AccessLog &log_;
+    std::atomic<bool> draining_{false};
+    std::atomic<int> inFlight_{0};     // every request being handled
+    std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent
+    std::mutex idleMutex_;
+    std::condition_variable idle_;
+    std::mutex modelsMutex_;
+    std::weak_ptr<session::Session> modelsOf_;
+    std::shared_ptr<const std::string> models_;
+};
+
+}  // namespace moltbot::gateway

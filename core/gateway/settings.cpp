@@ -1,0 +1,33 @@
+#include "core/gateway/settings.hpp"
+
+namespace moltbot::gateway {
+
+Settings Settings::fromConfig(const config::Config &config) {
+    Settings settings;
+    const rapidjson::Value *block = config.get("gateway");
+    if (block == nullptr || !block->IsObject()) return settings;
+    auto integer = [&](const char *key, auto &into) {
+        if (auto it = block->FindMember(key); it != block->MemberEnd() && it->value.IsInt64()) {
+            into = static_cast<std::remove_reference_t<decltype(into)>>(it->value.GetInt64());
+        }
+    };
+    auto string = [&](const char *key, std::string &into) {
+        if (auto it = block->FindMember(key); it != block->MemberEnd() && it->value.IsString()) into = it->value.GetString();
+    };
+    string("host", settings.host);
+    integer("port", settings.port);
+    integer("threads", settings.threads);
+    integer("maxConcurrent", settings.maxConcurrent);
+    integer("maxBodyBytes", settings.maxBodyBytes);
+    integer("drainSeconds", settings.drainSeconds);
+    integer("headerTimeoutSeconds", settings.headerTimeoutSeconds);
+    integer("idleTimeoutSeconds", settings.idleTimeoutSeconds);
+    string("logFormat", settings.logFormat);
+    return settings;
+}
+
+bool isLoopbackHost(const std::string &host) {
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace moltbot::gateway

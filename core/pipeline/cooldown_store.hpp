@@ -1,0 +1,36 @@
+// The cooldown table shared by every request of a process (the CLI's one request, the gateway's many at once),
+// kept in <state dir>/cooldowns.json so that the next process knows. Thread-safe.
+#pragma once
+
+#include "core/pipeline/cooldowns.hpp"
+
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace moltbot::pipeline {
+
+class CooldownStore {
+public:
+    // Reads `file` when it exists; an unreadable or damaged table starts empty (it is only a cache of failures).
+    // An empty path keeps the table in memory only.
+    explicit CooldownStore(std::filesystem::path file = {});
+
+    std::optional<Cooldown> active(const std::string &ref, int64_t nowMs) const;
+    void recordFailure(const std::string &ref, int64_t nowMs, int64_t retryAfterMs, const std::string &reason);
+    void recordSuccess(const std::string &ref);
+    Cooldowns snapshot() const;
+
+    // Writes the table atomically when it changed since the last save. Returns "" or why it could not be written
+    // (the caller warns; a lost cooldown only costs a retry).
+    std::string save(int64_t nowMs);
+
+private:
+    std::filesystem::path file_;
+    mutable std::mutex mutex_;
+    Cooldowns table_;
+    std::string saved_;
+};
+
+}  // namespace moltbot::pipeline

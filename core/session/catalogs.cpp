@@ -1,0 +1,106 @@
+#include "core/session/catalogs.hpp"
+
+#include "core/runtime/runtime.hpp"
+
+#include <moltbot/plugin.h>
+#include <moltbot/sdk/text.hpp>
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ostream>
+
+namespace moltbot::session {
+
+std::string foldDigitSeparators(const std::string &id) {
+    std::string folded = id;
+    for (std::size_t i = 1; i + 1 < folded.size(); ++i) {
+        if ((folded[i] == '-' || folded[i] == '.') && std::isdigit(static_cast<unsigned char>(folded[i - 1])) &&
+            std::isdigit(static_cast<unsigned char>(folded[i + 1]))) {
+            folded[i] = '.';
+        }
+    }
+    return folded;
+}
+
+namespace {
+
+// The models a plugin lists, read outside the lock: list_models may fetch the catalog over the network.
+Catalog readCatalog(runtime::Runtime &host, const std::string &prefix, std::ostream &warnings) {
+    Catalog catalog;
+    try {
+        const plugin::ProviderInstance &instance = host.instance(prefix);
+        if (instance.provider().vtable.list_models == nullptr) return catalog;
+        plugin::CallResult result = instance.listModels([&](uint32_t kind, std::string_view json) {
+            if (kind != MB_EVENT_MODEL) return true;
+            rapidjson::Document event;
+            event.Parse(json.data(), json.size());
+            if (event.HasParseError() || !event.IsObject() || !event.HasMember("id") || !event["id"].IsString()) {
+                return true;
+            }
+            CatalogModel model;
+            if (event.HasMember("name") && event["name"].IsString()) model.name = event["name"].GetString();
+            if (event.HasMember("input") && event["input"].IsString()) model.input = event["input"].GetString();
+            if (event.HasMember("context_length") && event["context_length"].IsInt64()) {
+                model.contextWindow = event["context_length"].GetInt64();
+            }
+            catalog[event["id"].GetString()] = std::move(model);
+            return true;
+        });
+        if (!result.ok()) warnings << "moltbot: warning: could not list the " << prefix << " models: " << result.message << "\n";
+    } catch (const std::exception &error) {
+        warnings << "moltbot: warning: " << error.what() << "\n";
+    }
+    return catalog;
+}
+
+}  // namespace
+
+const Catalog &Catalogs::of(const std::string &prefix) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = catalogs_.find(prefix); it != catalogs_.end()) return it->second;
+    }
+    Catalog read = readCatalog(host_, prefix, warnings_);
+    std::lock_guard lock(mutex_);
+    // Two threads may have read it at once: the first one kept wins, so references handed out stay valid.
+    return catalogs_.try_emplace(prefix, std::move(read)).first->second;
+}
+
+const CatalogModel *Catalogs::find(const pipeline::ModelRef &ref) {
+    const Catalog &models = of(ref.prefix);
+    if (auto it = models.find(ref.id); it != models.end()) return &it->second;
+    std::string folded = foldDigitSeparators(ref.id);
+    for (const auto &[id, model] : models) {
+        if (foldDigitSeparators(id) == folded) return &model;
+    }
+    return nullptr;
+}
+
+bool Catalogs::known(const pipeline::ModelRef &ref) {
+    if (of(ref.prefix).empty() || find(ref) != nullptr) return true;
+    std::size_t colon = ref.id.rfind(':');
+    return colon != std::string::npos && colon > 0 && find({ref.prefix, ref.id.substr(0, colon)}) != nullptr;
+}
+
+std::vector<std::string> Catalogs::closest(const std::string &prefix, const std::string &id, std::size_t count) {
+    std::string folded = foldDigitSeparators(id);
+    std::size_t limit = std::max<std::size_t>(3, folded.size() / 3);
+    std::vector<std::pair<std::size_t, std::string>> ranked;
+    for (const auto &[candidate, model] : of(prefix)) {
+        std::size_t distance = sdk::editDistance(folded, foldDigitSeparators(candidate));
+        // A catalog id that ends with the asked one ("claude-sonnet-4.5" for "anthropic/claude-sonnet-4.5") is
+        // a likely meaning too.
+        bool suffix = candidate.size() > id.size() && candidate.compare(candidate.size() - id.size(), id.size(), id) == 0 &&
+                      candidate[candidate.size() - id.size() - 1] == '/';
+        if (suffix) distance = 0;
+        if (distance <= limit) ranked.emplace_back(distance, prefix + "/" + candidate);
+    }
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<std::string> refs;
+    for (std::size_t i = 0; i < ranked.size() && i < count; ++i) refs.push_back(ranked[i].second);
+    return refs;
+}
+
+}  // namespace moltbot::session

@@ -1,0 +1,157 @@
+#include "core/session/session.hpp"
+
+#include <moltbot/sdk/http.hpp>
+#include <moltbot/sdk/text.hpp>
+
+#include <poll.h>
+
+#include <algorithm>
+
+namespace moltbot::session {
+
+namespace {
+
+// The candidates within typo distance of `word`, closest first.
+std::vector<std::string> nearestOf(const std::string &word, const std::vector<std::string> &candidates,
+                                   std::size_t count) {
+    std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+    std::vector<std::pair<std::size_t, std::string>> ranked;
+    for (const auto &candidate : candidates) {
+        std::size_t distance = sdk::editDistance(word, candidate);
+        if (distance <= limit) ranked.emplace_back(distance, candidate);
+    }
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < ranked.size() && i < count; ++i) names.push_back(ranked[i].second);
+    return names;
+}
+
+std::string didYouMean(const std::vector<std::string> &suggestions) {
+    if (suggestions.empty()) return {};
+    std::string text = "; did you mean ";
+    for (std::size_t i = 0; i < suggestions.size(); ++i) {
+        if (i > 0) text += i + 1 == suggestions.size() ? " or " : ", ";
+        text += "'" + suggestions[i] + "'";
+    }
+    return text + "?";
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const config::Config> config, std::shared_ptr<pipeline::CooldownStore> cooldowns,
+                 runtime::RuntimeOptions options, std::ostream &log)
+    : config_(std::move(config)),
+      cooldowns_(std::move(cooldowns)),
+      cancel_(std::make_shared<http::CancelToken>()),
+      runtime_(std::make_unique<runtime::Runtime>(*config_, *cancel_, options, log)),
+      catalogs_(std::make_unique<Catalogs>(*runtime_, log)),
+      log_(log) {}
+
+Session::Session(std::shared_ptr<const config::Config> config, Session &previous)
+    : config_(std::move(config)),
+      cooldowns_(previous.cooldowns_),
+      cancel_(previous.cancel_),
+      runtime_(std::make_unique<runtime::Runtime>(*config_, *previous.runtime_)),
+      catalogs_(std::make_unique<Catalogs>(*runtime_, previous.log_)),
+      log_(previous.log_) {}
+
+Session::~Session() = default;
+
+std::vector<std::string> Session::prefixes() const {
+    std::vector<std::string> served;
+    for (const auto &loaded : runtime_->registry().plugins()) {
+        for (const auto &provider : loaded.providers) {
+            for (const auto &prefix : provider->info.prefixes) served.push_back(prefix);
+        }
+    }
+    if (const rapidjson::Value *providers = config_->get("models.providers"); providers && providers->IsObject()) {
+        for (const auto &member : providers->GetObject()) {
+            if (member.value.IsObject() && member.value.HasMember("api")) served.emplace_back(member.name.GetString());
+        }
+    }
+    std::sort(served.begin(), served.end());
+    served.erase(std::unique(served.begin(), served.end()), served.end());
+    return served;
+}
+
+pipeline::ModelRef Session::resolve(const ModelName &name) const {
+    std::string text = name.name;
+    if (auto aliased = config_->resolveAlias(name.name)) text = *aliased;
+    std::string why;
+    if (auto ref = pipeline::parseModelRef(text, &why)) return *ref;
+    std::vector<std::string> aliases;
+    for (const auto &[alias, ref] : config_->aliases()) aliases.push_back(alias);
+    std::vector<std::string> suggestions = nearestOf(name.name, aliases, 3);
+    throw ModelError("invalid model '" + name.name + "' in " + name.where + ": " + why + ", or a configured alias" +
+                         didYouMean(suggestions),
+                     suggestions);
+}
+
+void Session::requireKnown(const pipeline::ModelRef &ref, const std::string &asWritten) {
+    std::vector<std::string> served = prefixes();
+    if (std::find(served.begin(), served.end(), ref.prefix) == served.end()) {
+        // The prefix left out ("anthropic/claude-sonnet-4.5"): a served prefix whose catalog has the whole name.
+        std::vector<std::string> suggestions;
+        std::string whole = ref.prefix + "/" + ref.id;
+        for (const auto &prefix : served) {
+            if (catalogs_->find({prefix, whole}) != nullptr) suggestions.push_back(prefix + "/" + whole);
+        }
+        for (const auto &prefix : nearestOf(ref.prefix, served, 2)) suggestions.push_back(prefix + "/" + ref.id);
+        std::string list;
+        for (const auto &prefix : served) list += (list.empty() ? "" : ", ") + prefix;
+        throw ModelError("unknown model '" + asWritten + "': no plugin serves the prefix '" + ref.prefix + "'" +
+                             (list.empty() ? " (no plugins were found)" : " (served: " + list + ")") +
+                             didYouMean(suggestions),
+                         suggestions);
+    }
+    if (catalogs_->known(ref)) return;
+    std::vector<std::string> suggestions = catalogs_->closest(ref.prefix, ref.id);
+    for (const auto &alias : [&] {
+             std::vector<std::string> names;
+             for (const auto &[name, target] : config_->aliases()) names.push_back(name);
+             return nearestOf(asWritten, names, 1);
+         }()) {
+        suggestions.push_back(alias);
+    }
+    throw ModelError("unknown model '" + asWritten + "': '" + ref.id + "' is not in the " + ref.prefix + " catalog" +
+                         didYouMean(suggestions),
+                     suggestions);
+}
+
+std::vector<pipeline::ChainEntry> Session::chain(const std::vector<ModelName> &names) const {
+    std::vector<pipeline::ChainEntry> entries;
+    for (const auto &name : names) {
+        pipeline::ModelRef ref = resolve(name);
+        bool seen = std::any_of(entries.begin(), entries.end(),
+                                [&](const pipeline::ChainEntry &entry) { return entry.ref.full() == ref.full(); });
+        if (!seen) entries.push_back({ref, config_->modelOptionsJson(ref.full())});
+    }
+    return entries;
+}
+
+std::vector<ModelName> Session::configuredFallbacks() const {
+    std::vector<ModelName> names;
+    for (const auto &fallback : config_->fallbacks()) names.push_back({fallback, "agents.defaults.model.fallbacks"});
+    return names;
+}
+
+pipeline::Outcome Session::run(const std::vector<pipeline::ChainEntry> &chain, const rapidjson::Value &request,
+                               bool stream, const pipeline::Output &output, const pipeline::CancelCheck &cancelled) {
+    auto isCancelled = [this, &cancelled] { return cancel_->cancelled() || (cancelled && cancelled()); };
+    // A wait between retries watches the session token's fd, and the request's own check every 50 ms.
+    auto sleep = [this, &cancelled, &isCancelled](pipeline::Millis delay) {
+        auto end = std::chrono::steady_clock::now() + delay;
+        while (!isCancelled()) {
+            auto left = std::chrono::duration_cast<pipeline::Millis>(end - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return true;
+            pollfd wake{cancel_->fd(), POLLIN, 0};
+            poll(&wake, 1, static_cast<int>(cancelled ? std::min<int64_t>(left.count(), 50) : left.count()));
+        }
+        return false;
+    };
+    pipeline::Clock clock{sdk::nowMs, sleep, isCancelled};
+    pipeline::Runner runner(*runtime_, *cooldowns_, pipeline::RetryPolicy{}, clock);
+    return runner.run(chain, request, stream, output);
+}
+
+}  // namespace moltbot::session
