@@ -13,7 +13,9 @@ moltbot=$root/build/host/moltbot
 simulator=$root/build/tests/simulator/openrouter-sim
 state=$(mktemp -d)
 sim_pid=""
+serve_pid=""
 cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
   rm -rf "$state"
 }
@@ -80,5 +82,27 @@ for _ in 1 2; do
   printf '\033[2m$ %s\033[0m\n' "moltbot agent --model sonnet --system \"<a ${#system_prompt}-character prompt>\" --message \"Summarise the reference.\""
   "$moltbot" agent --model sonnet --system "$system_prompt" --message "Summarise the reference."
 done
+
+step "The gateway: moltbot serve speaks the OpenAI API, so any OpenAI SDK can use the same config"
+"$moltbot" serve --port 0 2>"$state/serve.log" &
+serve_pid=$!
+for _ in $(seq 200); do
+  grep -q 'listening on' "$state/serve.log" 2>/dev/null && break
+  sleep 0.05
+done
+gateway=$(sed -n 's/^moltbot: listening on //p' "$state/serve.log")
+[ -n "$gateway" ] || { echo "demo: moltbot serve did not start:" >&2; cat "$state/serve.log" >&2; exit 1; }
+echo "moltbot serve is listening on $gateway; an SDK takes baseURL $gateway/v1"
+show curl -sS "$gateway/v1/chat/completions" -H 'Content-Type: application/json' \
+  -d '{"model":"sonnet","messages":[{"role":"user","content":"Hello from curl"}]}'
+echo
+echo "(streamed, with the usage chunk:)"
+show curl -sSN "$gateway/v1/chat/completions" -H 'Content-Type: application/json' \
+  -d '{"messages":[{"role":"user","content":"Stream it"}],"stream":true,"stream_options":{"include_usage":true}}'
+kill -TERM "$serve_pid"
+wait "$serve_pid" || true
+serve_pid=""
+echo "(the access log of that server:)"
+cat "$state/serve.log"
 
 step "Done. The whole state folder was temporary and is removed now."

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=(json5 config-path model-ref sse openrouter-stream)
+targets=(json5 config-path model-ref sse openrouter-stream chat-request)
 
 scripts/install-deps.sh clang-14 libclang-rt-14-dev
 

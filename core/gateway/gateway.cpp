@@ -298,6 +298,10 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         return Headers{{"x-moltbot-model", ref}, {"x-moltbot-attempts", std::to_string(attempts)}};
     };
     auto noteOutcome = [&](const pipeline::Outcome &outcome) {
+        // Cooldowns live in memory and in <state>/cooldowns.json (written only when the table changed).
+        if (std::string why = session->cooldowns().save(sdk::nowMs()); !why.empty()) {
+            log_.note("warning: could not save model cooldowns: " + why);
+        }
         record.model = outcome.ref;
         record.attempts = distinctModels(outcome);
         if (outcome.usage.known) {
