@@ -61,34 +61,47 @@ ChatRequest parseChatRequest(std::string_view text) {
     if (messages == body.MemberEnd()) invalid("missing_messages", "'messages' is required", "messages");
     if (!messages->value.IsArray()) invalid("invalid_messages", "'messages' must be an array", "messages");
 
-    if (auto model = body.FindMember("model"); model != body.MemberEnd()) {
-        if (model->value.IsString()) {
-            request.model = std::string(model->value.GetString(), model->value.GetStringLength());
-            if (request.model->empty()) invalid("invalid_model", "'model' must not be empty", "model");
-        } else if (!model->value.IsNull()) {
-            invalid("invalid_model", "'model' must be a string: a model ref or a configured alias", "model");
-        }
-        body.RemoveMember("model");
-    }
-    if (auto models = body.FindMember("models"); models != body.MemberEnd()) {
-        if (!models->value.IsArray()) invalid("invalid_models", "'models' must be an array of model names", "models");
-        for (const auto &item : models->value.GetArray()) {
-            if (!item.IsString() || item.GetStringLength() == 0) {
-                invalid("invalid_models", "'models' must hold non-empty strings (model refs or aliases)", "models");
+    // A key given twice counts as its last value, as in JavaScript's JSON.parse; every copy is taken out.
+    for (auto member = body.MemberBegin(); member != body.MemberEnd(); ++member) {
+        std::string_view key(member->name.GetString(), member->name.GetStringLength());
+        const rapidjson::Value &value = member->value;
+        if (key == "model") {
+            request.model.reset();
+            if (value.IsString()) {
+                request.model = std::string(value.GetString(), value.GetStringLength());
+                if (request.model->empty()) invalid("invalid_model", "'model' must not be empty", "model");
+            } else if (!value.IsNull()) {
+                invalid("invalid_model", "'model' must be a string: a model ref or a configured alias", "model");
             }
-            request.models.emplace_back(item.GetString(), item.GetStringLength());
+        } else if (key == "models") {
+            if (!value.IsArray()) invalid("invalid_models", "'models' must be an array of model names", "models");
+            request.models.clear();
+            for (const auto &item : value.GetArray()) {
+                if (!item.IsString() || item.GetStringLength() == 0) {
+                    invalid("invalid_models", "'models' must hold non-empty strings (model refs or aliases)", "models");
+                }
+                request.models.emplace_back(item.GetString(), item.GetStringLength());
+            }
+        } else if (key == "stream") {
+            if (!value.IsBool() && !value.IsNull()) invalid("invalid_stream", "'stream' must be a boolean", "stream");
+            request.stream = value.IsBool() && value.GetBool();
         }
-        body.RemoveMember("models");
     }
-    if (auto stream = body.FindMember("stream"); stream != body.MemberEnd()) {
-        if (!stream->value.IsBool() && !stream->value.IsNull()) invalid("invalid_stream", "'stream' must be a boolean", "stream");
-        request.stream = stream->value.IsBool() && stream->value.GetBool();
-        body.RemoveMember("stream");
+    for (const char *taken : {"model", "models", "stream"}) {
+        while (body.RemoveMember(taken)) {
+        }
     }
-    if (auto options = body.FindMember("stream_options"); options != body.MemberEnd() && !options->value.IsNull()) {
-        if (!options->value.IsObject()) invalid("invalid_stream_options", "'stream_options' must be an object", "stream_options");
-        auto usage = options->value.FindMember("include_usage");
-        if (usage != options->value.MemberEnd()) {
+    // The last stream_options counts; the plugin reads the same one.
+    const rapidjson::Value *streamOptions = nullptr;
+    for (auto member = body.MemberBegin(); member != body.MemberEnd(); ++member) {
+        if (std::string_view(member->name.GetString(), member->name.GetStringLength()) == "stream_options") {
+            streamOptions = &member->value;
+        }
+    }
+    if (streamOptions != nullptr && !streamOptions->IsNull()) {
+        if (!streamOptions->IsObject()) invalid("invalid_stream_options", "'stream_options' must be an object", "stream_options");
+        auto usage = streamOptions->FindMember("include_usage");
+        if (usage != streamOptions->MemberEnd()) {
             if (!usage->value.IsBool()) {
                 invalid("invalid_stream_options", "'stream_options.include_usage' must be a boolean",
                         "stream_options.include_usage");

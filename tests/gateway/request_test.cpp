@@ -51,6 +51,13 @@ TEST_CASE("a chat request: model, models and stream are taken out, everything el
     CHECK(request.body["x"].GetInt() == 1);
     CHECK(std::string(request.body["messages"][0]["content"][0]["image_url"]["url"].GetString()) == "data:x");
 
+    // A key given twice counts as its last value, as in JavaScript, and no copy reaches the plugin.
+    ChatRequest twice = parseChatRequest(R"({"model":"a/b","messages":[],"model":"c/d","stream":true,"stream":false})");
+    CHECK(twice.model == "c/d");
+    CHECK_FALSE(twice.stream);
+    CHECK_FALSE(twice.body.HasMember("model"));
+    CHECK_FALSE(twice.body.HasMember("stream"));
+
     ChatRequest bare = parseChatRequest(R"({"messages":[]})");
     CHECK_FALSE(bare.model.has_value());
     CHECK_FALSE(bare.stream);
