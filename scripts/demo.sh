@@ -21,17 +21,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Waits (10 s at most) until FILE has a line matching PATTERN, then prints what follows PATTERN on it.
+listening_url() {
+  local file=$1 pattern=$2
+  for _ in $(seq 200); do
+    grep -q "$pattern" "$file" 2>/dev/null && break
+    sleep 0.05
+  done
+  sed -n "s/^$pattern//p" "$file"
+}
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 
 # The simulator prints "listening on http://127.0.0.1:PORT" once it serves.
 "$simulator" --port 0 >"$state/simulator.log" 2>&1 &
 sim_pid=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$state/simulator.log" 2>/dev/null && break
-  sleep 0.05
-done
-url=$(sed -n 's/^listening on //p' "$state/simulator.log")
+url=$(listening_url "$state/simulator.log" 'listening on ')
 [ -n "$url" ] || { echo "demo: the simulator did not start:" >&2; cat "$state/simulator.log" >&2; exit 1; }
 
 # A throwaway state folder, and the plugin pointed at the simulator instead of openrouter.ai.
@@ -86,11 +92,7 @@ done
 step "The gateway: moltbot serve speaks the OpenAI API, so any OpenAI SDK can use the same config"
 "$moltbot" serve --port 0 2>"$state/serve.log" &
 serve_pid=$!
-for _ in $(seq 200); do
-  grep -q 'listening on' "$state/serve.log" 2>/dev/null && break
-  sleep 0.05
-done
-gateway=$(sed -n 's/^moltbot: listening on //p' "$state/serve.log")
+gateway=$(listening_url "$state/serve.log" 'moltbot: listening on ')
 [ -n "$gateway" ] || { echo "demo: moltbot serve did not start:" >&2; cat "$state/serve.log" >&2; exit 1; }
 echo "moltbot serve is listening on $gateway; an SDK takes baseURL $gateway/v1"
 show curl -sS "$gateway/v1/chat/completions" -H 'Content-Type: application/json' \

@@ -36,26 +36,16 @@ ApiError apiError(int status, std::string type, std::string code, std::string me
     return error;
 }
 
-// Counts a request for as long as it runs.
-class Counted {
+// Counts a chat for as long as it runs.
+class Running {
 public:
-    Counted(std::atomic<int> &counter, std::mutex &mutex, std::condition_variable &idle)
-        : counter_(counter), mutex_(mutex), idle_(idle) {
-        counter_.fetch_add(1);
-    }
-    ~Counted() {
-        if (counter_.fetch_sub(1) == 1) {
-            std::lock_guard lock(mutex_);
-            idle_.notify_all();
-        }
-    }
-    Counted(const Counted &) = delete;
-    Counted &operator=(const Counted &) = delete;
+    explicit Running(std::atomic<int> &counter) : counter_(counter) { counter_.fetch_add(1); }
+    ~Running() { counter_.fetch_sub(1); }
+    Running(const Running &) = delete;
+    Running &operator=(const Running &) = delete;
 
 private:
     std::atomic<int> &counter_;
-    std::mutex &mutex_;
-    std::condition_variable &idle_;
 };
 
 // The plugin's whole response object (a plugin that cannot stream) as the events a stream would have had.
@@ -112,8 +102,16 @@ bool Gateway::waitIdle(Clock::time_point deadline) {
     return idle_.wait_until(lock, deadline, [this] { return inFlight_.load() == 0; });
 }
 
+Gateway::InFlight::InFlight(Gateway &gateway) : gateway_(gateway) { gateway_.inFlight_.fetch_add(1); }
+
+Gateway::InFlight::~InFlight() {
+    if (gateway_.inFlight_.fetch_sub(1) == 1) {
+        std::lock_guard lock(gateway_.idleMutex_);
+        gateway_.idle_.notify_all();
+    }
+}
+
 void Gateway::handle(Exchange &exchange) {
-    Counted counted(inFlight_, idleMutex_, idle_);
     Clock::time_point started = Clock::now();
     AccessRecord record;
     record.timeMs = sdk::nowMs();
@@ -216,7 +214,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         return;
     }
     // The cap on concurrent chats: a request over it is answered at once, never queued.
-    Counted running(chatsRunning_, idleMutex_, idle_);
+    Running running(chatsRunning_);
     if (chatsRunning_.load() > settings_.maxConcurrent) {
         ApiError error = apiError(503, "service_unavailable_error", "too_many_requests",
                                   "the gateway is at its limit of " + std::to_string(settings_.maxConcurrent) +

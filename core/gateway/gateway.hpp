@@ -39,6 +39,19 @@ public:
     Gateway(SessionHolder &sessions, Settings settings, AccessLog &log)
         : sessions_(sessions), settings_(std::move(settings)), log_(log) {}
 
+    // Held by the server around each request, from its head to the last byte of its response (Poco writes a
+    // stream's last chunk after handle() returned): a drain waits for every one.
+    class InFlight {
+    public:
+        explicit InFlight(Gateway &gateway);
+        ~InFlight();
+        InFlight(const InFlight &) = delete;
+        InFlight &operator=(const InFlight &) = delete;
+
+    private:
+        Gateway &gateway_;
+    };
+
     void handle(Exchange &exchange);
 
     // SIGTERM: new requests get 503 and /ready says so; running ones go on.
@@ -57,7 +70,7 @@ private:
     const Settings settings_;
     AccessLog &log_;
     std::atomic<bool> draining_{false};
-    std::atomic<int> inFlight_{0};     // every request being handled
+    std::atomic<int> inFlight_{0};     // requests between head and the end of their response (InFlight)
     std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent
     std::mutex idleMutex_;
     std::condition_variable idle_;

@@ -31,6 +31,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Poco::Net::HTTPResponse;
 
+// A body nobody reads (a 404, a 405, a GET with a body) up to this size is read and dropped before the answer, so
+// the connection can serve its next request; a longer one closes the connection after the answer.
+constexpr std::streamsize kDiscardableBody = 64 * 1024;
+// After refusing a body, the connection reads and drops what the client still sends for this long before closing,
+// so that the client reads the answer instead of a reset (a "lingering close").
+constexpr auto kLinger = std::chrono::seconds(2);
+
 // Every open connection with the deadline of what it is waiting for. A watchdog thread shuts down the socket of a
 // connection past its deadline, which ends the blocked read inside Poco.
 class ConnectionTable {
@@ -126,6 +133,7 @@ public:
     }
 
     BodyRead readBody(std::size_t limit, std::string &into) override {
+        bodyRead_ = true;
         // The body has its own deadline, enforced by the watchdog like the head's.
         table_.set(handle_, Clock::now() + bodyTimeout_, false);
         into.clear();
@@ -200,10 +208,28 @@ public:
         close_ = true;
         response_.setKeepAlive(false);
     }
+
     bool closing() const { return close_; }
+    // Whether the client may still be sending a body the server did not read.
+    bool bodyLeft() const { return hasBody() && !bodyRead_; }
 
 private:
+    bool hasBody() const { return request_.getChunkedTransferEncoding() || contentLength() > 0; }
+
     void prepare(int status, const Headers &headers, std::string_view contentType) {
+        if (hasBody() && !bodyRead_) {
+            int64_t length = contentLength();
+            if (length >= 0 && length <= kDiscardableBody) {
+                try {
+                    request_.stream().ignore(length);
+                    bodyRead_ = true;
+                } catch (const std::exception &) {
+                    close_ = true;
+                }
+            } else {
+                close_ = true;
+            }
+        }
         response_.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
         response_.setContentType(std::string(contentType));
         for (const auto &[name, value] : headers) response_.set(name, value);
@@ -219,7 +245,22 @@ private:
     std::string path_;
     std::ostream *out_ = nullptr;
     bool close_ = false;
+    bool bodyRead_ = false;
 };
+
+// Closes our side and reads what the client still sends until it closes or kLinger passed.
+void lingeringClose(Poco::Net::StreamSocket &socket) {
+    try {
+        socket.shutdownSend();
+        Clock::time_point until = Clock::now() + kLinger;
+        char buffer[65536];
+        while (Clock::now() < until) {
+            if (!socket.poll(Poco::Timespan(0, 100000), Poco::Net::Socket::SELECT_READ)) continue;
+            if (socket.receiveBytes(buffer, sizeof buffer) <= 0) break;
+        }
+    } catch (const Poco::Exception &) {
+    }
+}
 
 // A request head Poco refused, answered in OpenAI's shape: 414 for a request line too long, 431 for too many or too
 // long header fields, 400 otherwise.
@@ -277,7 +318,9 @@ public:
             // hasMoreRequests waits for the first byte (or the next request of a keep-alive connection).
             while (session.hasMoreRequests()) {
                 if (!table.set(handle, Clock::now() + shared_.headerTimeout, false)) break;
+                bool linger = false;
                 try {
+                    Gateway::InFlight inFlight(shared_.gateway);  // outlives the response: its last chunk included
                     Poco::Net::HTTPServerResponseImpl response(session);
                     Poco::Net::HTTPServerRequestImpl request(response, session, shared_.params);
                     table.set(handle, Clock::time_point::max(), false);
@@ -286,12 +329,17 @@ public:
                     response.set("Server", shared_.params->getSoftwareVersion());
                     PocoExchange exchange(request, response, fd, table, handle, shared_.bodyTimeout);
                     shared_.gateway.handle(exchange);
-                    session.setKeepAlive(!exchange.closing() && response.getKeepAlive() && session.canKeepAlive() &&
+                    linger = exchange.bodyLeft();
+                    session.setKeepAlive(!linger && !exchange.closing() && response.getKeepAlive() && session.canKeepAlive() &&
                                          !shared_.gateway.draining());
                 } catch (const Poco::Net::NoMessageException &) {
                     break;  // the client closed the connection between requests
                 } catch (const Poco::Net::MessageException &error) {
                     refuseHead(session, error.message());
+                    break;
+                }
+                if (linger) {  // after the response object is gone: Poco writes a whole answer when it is destroyed
+                    lingeringClose(socket());
                     break;
                 }
                 if (!table.set(handle, Clock::time_point::max(), true)) break;

@@ -1,5 +1,7 @@
 #include "core/session/catalogs.hpp"
 
+#include "core/config/config.hpp"
+#include "core/plugin/registry.hpp"
 #include "core/runtime/runtime.hpp"
 
 #include <moltbot/plugin.h>
@@ -29,6 +31,11 @@ namespace {
 // The models a plugin lists, read outside the lock: list_models may fetch the catalog over the network.
 Catalog readCatalog(runtime::Runtime &host, const std::string &prefix, std::ostream &warnings) {
     Catalog catalog;
+    // A plugin that cannot list its models has no catalog: no instance is made just to find that out.
+    if (auto provider = host.registry().find(prefix);
+        provider && ((provider->info.capabilities & MB_CAP_LIST_MODELS) == 0 || provider->vtable.list_models == nullptr)) {
+        return catalog;
+    }
     try {
         const plugin::ProviderInstance &instance = host.instance(prefix);
         if (instance.provider().vtable.list_models == nullptr) return catalog;
@@ -56,6 +63,30 @@ Catalog readCatalog(runtime::Runtime &host, const std::string &prefix, std::ostr
 }
 
 }  // namespace
+
+std::vector<ListedPrefix> listablePrefixes(const config::Config &config, const plugin::Registry &registry) {
+    std::map<std::string, bool> prefixes;  // prefix -> from the config
+    for (const auto &loaded : registry.plugins()) {
+        for (const auto &provider : loaded.providers) {
+            // A plugin serving config-defined prefixes declares a placeholder prefix too, which serves nothing
+            // unless the config sets it up like any other.
+            bool placeholders = (provider->info.capabilities & MB_CAP_CONFIG_PREFIXES) != 0;
+            for (const auto &prefix : provider->info.prefixes) {
+                if (placeholders && config.providerSettings(prefix) == nullptr) continue;
+                if (registry.find(prefix) == provider) prefixes.emplace(prefix, false);
+            }
+        }
+    }
+    if (const rapidjson::Value *providers = config.get("models.providers"); providers && providers->IsObject()) {
+        for (const auto &entry : providers->GetObject()) {
+            std::string name(entry.name.GetString(), entry.name.GetStringLength());
+            if (entry.value.IsObject() && entry.value.HasMember("api") && !registry.find(name)) prefixes.emplace(name, true);
+        }
+    }
+    std::vector<ListedPrefix> listed;
+    for (const auto &[prefix, fromConfig] : prefixes) listed.push_back({prefix, fromConfig});
+    return listed;
+}
 
 const Catalog &Catalogs::of(const std::string &prefix) {
     {

@@ -14,6 +14,12 @@
 namespace moltbot::runtime {
 class Runtime;
 }
+namespace moltbot::config {
+class Config;
+}
+namespace moltbot::plugin {
+class Registry;
+}
 
 namespace moltbot::session {
 
@@ -28,6 +34,16 @@ using Catalog = std::map<std::string, CatalogModel>;  // by provider-local id
 // Ids differ between configs and catalogs in one common way: "claude-sonnet-4-5" for "claude-sonnet-4.5". Dashes and
 // dots between two digits count as the same character, as plugins that resolve such ids do.
 std::string foldDigitSeparators(const std::string &id);
+
+struct ListedPrefix {
+    std::string prefix;
+    bool fromConfig = false;  // a provider the config defines (models.providers.<name>.api), served by an api plugin
+};
+
+// The prefixes whose models can be asked for and listed, sorted: each prefix a plugin serves (the winner, when two
+// claim it), except the placeholder prefix of a plugin serving config-defined prefixes unless the config sets it
+// up, and each provider the config defines with `api`.
+std::vector<ListedPrefix> listablePrefixes(const config::Config &config, const plugin::Registry &registry);
 
 class Catalogs {
 public:

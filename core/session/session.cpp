@@ -59,18 +59,7 @@ Session::~Session() = default;
 
 std::vector<std::string> Session::prefixes() const {
     std::vector<std::string> served;
-    for (const auto &loaded : runtime_->registry().plugins()) {
-        for (const auto &provider : loaded.providers) {
-            for (const auto &prefix : provider->info.prefixes) served.push_back(prefix);
-        }
-    }
-    if (const rapidjson::Value *providers = config_->get("models.providers"); providers && providers->IsObject()) {
-        for (const auto &member : providers->GetObject()) {
-            if (member.value.IsObject() && member.value.HasMember("api")) served.emplace_back(member.name.GetString());
-        }
-    }
-    std::sort(served.begin(), served.end());
-    served.erase(std::unique(served.begin(), served.end()), served.end());
+    for (const auto &listed : listablePrefixes(*config_, runtime_->registry())) served.push_back(listed.prefix);
     return served;
 }
 

@@ -59,7 +59,7 @@ public:
     std::vector<pipeline::ChainEntry> chain(const std::vector<ModelName> &names) const;
     // The configured fallbacks as names.
     std::vector<ModelName> configuredFallbacks() const;
-    // Every prefix a plugin serves, or a config-defined provider names.
+    // The prefixes models can be asked for under (listablePrefixes), sorted.
     std::vector<std::string> prefixes() const;
 
     // Runs the chain through the request pipeline (docs/pipeline.md). `cancelled` is the request's own check (a

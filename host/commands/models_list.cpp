@@ -197,38 +197,13 @@ private:
     }
 
     static std::vector<Row> allRows(const config::Config &config, runtime::Runtime &host, Catalogs &catalogs) {
-        std::set<std::string> prefixes;
-        for (const auto &loaded : host.registry().plugins()) {
-            for (const auto &provider : loaded.providers) {
-                if ((provider->info.capabilities & MB_CAP_LIST_MODELS) == 0) continue;
-                // A plugin serving config-defined prefixes declares a placeholder prefix too, which has nothing to
-                // list unless the config sets it up like any other.
-                bool placeholders = (provider->info.capabilities & MB_CAP_CONFIG_PREFIXES) != 0;
-                for (const auto &prefix : provider->info.prefixes) {
-                    if (placeholders && config.providerSettings(prefix) == nullptr) continue;
-                    if (host.registry().find(prefix) == provider) prefixes.insert(prefix);
-                }
-            }
-        }
-        // Providers the config defines (models.providers.<name>.api, no plugin of that name): the plugin serving the
-        // api lists them; one that no plugin serves gets a warning from Catalogs::of naming the config key.
-        std::set<std::string> fromConfig;
-        if (const rapidjson::Value *providers = config.get("models.providers"); providers && providers->IsObject()) {
-            for (const auto &entry : providers->GetObject()) {
-                std::string name(entry.name.GetString(), entry.name.GetStringLength());
-                if (entry.value.IsObject() && entry.value.HasMember("api") && !host.registry().find(name)) {
-                    fromConfig.insert(name);
-                }
-            }
-        }
-        prefixes.insert(fromConfig.begin(), fromConfig.end());
         std::vector<Row> rows;
-        for (const auto &prefix : prefixes) {
+        for (const auto &listed : session::listablePrefixes(config, host.registry())) {
             std::vector<std::string> tags;
-            if (fromConfig.count(prefix) != 0) tags.push_back("config-provider");
-            for (const auto &[id, model] : catalogs.of(prefix)) rows.push_back({prefix + "/" + id, &model, tags});
+            if (listed.fromConfig) tags.push_back("config-provider");
+            for (const auto &[id, model] : catalogs.of(listed.prefix)) rows.push_back({listed.prefix + "/" + id, &model, tags});
         }
-        return rows;  // sorted by prefix, then id: both maps are ordered
+        return rows;  // sorted by prefix, then id: both are ordered
     }
 };
 

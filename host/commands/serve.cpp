@@ -109,7 +109,11 @@ public:
         }
 
         auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
-        auto first = std::make_shared<session::Session>(config, cooldowns, runtime::RuntimeOptions{}, streams.err);
+        runtime::RuntimeOptions options;
+        // One idle connection handle per request that may run at once: each keeps its upstream connections alive,
+        // so a busy gateway reuses them instead of opening one per request.
+        options.transport.maxIdleHandles = static_cast<std::size_t>(settings.maxConcurrent);
+        auto first = std::make_shared<session::Session>(config, cooldowns, options, streams.err);
         for (const auto &warning : first->runtime().registry().warnings()) streams.err << warning << "\n";
         warmCatalogs(*first);
         gateway::SessionHolder holder(first);

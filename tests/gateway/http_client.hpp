@@ -25,7 +25,9 @@ struct Response {
 
 class Connection {
 public:
-    explicit Connection(int port);  // connects to 127.0.0.1:port; fails the test when it cannot
+    // Connects to 127.0.0.1:port, with a receive buffer of `receiveBuffer` bytes when > 0 (set before connecting,
+    // so that the window the kernel offers stays that small); fails the test when it cannot.
+    explicit Connection(int port, int receiveBuffer = 0);
     ~Connection();
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;

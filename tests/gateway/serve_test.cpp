@@ -185,39 +185,40 @@ TEST_CASE("a model that does not exist is a 404 with suggestions, never answered
 
 TEST_CASE("upstream failures map to statuses: 429 with Retry-After, 503, 400, and an SSE error after the first byte") {
     // Each case on a server of its own: the cooldowns one case starts would change the next.
-    SUBCASE("every model rate limited: 429 with Retry-After") {
+    // A fresh server with `faults` armed, asked `body`.
+    auto askWith = [](const std::string &faults, const std::string &body) {
         ServeFixture fixture;
         fixture.start();
+        fixture.faults(faults);
+        return post(fixture.port(), kChat, body);
+    };
+    SUBCASE("every model rate limited: 429 with Retry-After") {
         // A Retry-After over the pipeline's 30 s cap moves on at once: both models end rate limited.
-        fixture.faults(R"([{"kind":"http","status":429,"retry_after":90,"times":2}])");
-        Response limited = post(fixture.port(), kChat, chatBody("sonnet", "hi"));
+        Response limited = askWith(R"([{"kind":"http","status":429,"retry_after":90,"times":2}])", chatBody("sonnet", "hi"));
         CHECK(limited.status == 429);
         CHECK(std::stoi(limited.header("retry-after")) >= 1);
         CHECK(str(limited.json()["error"]["type"]) == "rate_limit_error");
         CHECK(contains(str(limited.json()["error"]["message"]), kGpt));
     }
     SUBCASE("every model unavailable, retries spent: 503") {
-        ServeFixture fixture;
-        fixture.start();
-        fixture.faults(R"([{"kind":"http","status":503,"retry_after":1,"times":6}])");
-        Response down = post(fixture.port(), kChat, chatBody("", "hi"));
+        Response down = askWith(R"([{"kind":"http","status":503,"retry_after":1,"times":6}])", chatBody("", "hi"));
         CHECK(down.status == 503);
         CHECK(!down.header("retry-after").empty());
         CHECK(down.header("x-moltbot-attempts") == "2");
     }
     SUBCASE("the upstream refuses the request itself: 400 with its message") {
-        ServeFixture fixture;
-        fixture.start();
-        fixture.faults(R"([{"kind":"http","status":400,"message":"bad thing","times":1}])");
-        Response refused = post(fixture.port(), kChat, chatBody("gpt", "hi"));
+        Response refused = askWith(R"([{"kind":"http","status":400,"message":"bad thing","times":1}])", chatBody("gpt", "hi"));
         CHECK(refused.status == 400);
         CHECK(contains(str(refused.json()["error"]["message"]), "bad thing"));
     }
+    SUBCASE("an answer the upstream breaks off, every retry: 502 naming the problem") {
+        Response cut = askWith(R"([{"kind":"malformed","times":6}])", chatBody("", "hi"));
+        CHECK(cut.status == 502);
+        CHECK(str(cut.json()["error"]["type"]) == "upstream_error");
+    }
     SUBCASE("a failure after the first byte: one SSE error event, then the end") {
-        ServeFixture fixture;
-        fixture.start();
-        fixture.faults(R"([{"kind":"error_chunk","after_chunks":1,"status":502,"message":"provider fell over"}])");
-        Response broken = post(fixture.port(), kChat, chatBody("gpt", "one two three four", R"("stream":true)"));
+        Response broken = askWith(R"([{"kind":"error_chunk","after_chunks":1,"status":502,"message":"provider fell over"}])",
+                                  chatBody("gpt", "one two three four", R"("stream":true)"));
         REQUIRE(broken.status == 200);
         auto events = sseData(broken.body);
         REQUIRE(events.size() >= 2);
@@ -295,7 +296,8 @@ TEST_CASE("GET /v1/models lists the catalog as refs plus the aliases; /health, /
     // The catalog was fetched once, at start, not per request.
     get(fixture.port(), "/v1/models");
     int catalogFetches = 0;
-    for (const auto &request : fixture.sim.get("/_sim/requests", false).json()["data"].GetArray()) {
+    rapidjson::Document requests = fixture.sim.get("/_sim/requests", false).json();  // kept: the loop reads it
+    for (const auto &request : requests["data"].GetArray()) {
         if (str(request["path"]) == "/api/v1/models") ++catalogFetches;
     }
     CHECK(catalogFetches <= 1);
