@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <list>
@@ -139,20 +140,31 @@ public:
         into.clear();
         if (int64_t length = contentLength(); length > 0) into.reserve(static_cast<std::size_t>(length));
         std::istream &in = request_.stream();
-        char block[65536];
+        // Read straight into `into` (no buffer on the connection thread's stack, which stays small), a block at a
+        // time, so that a chunked body is cut at the limit.
+        constexpr std::size_t kBlock = 16 * 1024;
         try {
             while (in) {
-                in.read(block, sizeof block);
-                std::streamsize got = in.gcount();
-                if (got <= 0) break;
-                if (into.size() + static_cast<std::size_t>(got) > limit) {
+                std::size_t had = into.size();
+                if (had > limit) {
                     table_.set(handle_, Clock::time_point::max(), false);
                     return BodyRead::TooLarge;
                 }
-                into.append(block, static_cast<std::size_t>(got));
+                // A declared length is read into the space reserved for it, with no reallocation.
+                int64_t length = contentLength();
+                std::size_t block = length >= 0 ? std::clamp<std::size_t>(static_cast<std::size_t>(length) - std::min<std::size_t>(had, static_cast<std::size_t>(length)), 1, kBlock)
+                                                 : kBlock;
+                into.resize(had + block);
+                in.read(into.data() + had, static_cast<std::streamsize>(block));
+                into.resize(had + static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+                if (in.gcount() <= 0) break;
             }
         } catch (const Poco::Exception &) {
             return BodyRead::Failed;
+        }
+        if (into.size() > limit) {
+            table_.set(handle_, Clock::time_point::max(), false);
+            return BodyRead::TooLarge;
         }
         table_.set(handle_, Clock::time_point::max(), false);
         if (in.bad()) return BodyRead::Failed;
@@ -253,7 +265,7 @@ void lingeringClose(Poco::Net::StreamSocket &socket) {
     try {
         socket.shutdownSend();
         Clock::time_point until = Clock::now() + kLinger;
-        char buffer[65536];
+        char buffer[4096];
         while (Clock::now() < until) {
             if (!socket.poll(Poco::Timespan(0, 100000), Poco::Net::Socket::SELECT_READ)) continue;
             if (socket.receiveBytes(buffer, sizeof buffer) <= 0) break;

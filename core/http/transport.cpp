@@ -53,6 +53,7 @@ struct Curl {
     MOLTBOT_CURL_FUNCTION(easy_getinfo);
     MOLTBOT_CURL_FUNCTION(easy_strerror);
     MOLTBOT_CURL_FUNCTION(easy_cleanup);
+    MOLTBOT_CURL_FUNCTION(easy_reset);
     MOLTBOT_CURL_FUNCTION(multi_init);
     MOLTBOT_CURL_FUNCTION(multi_add_handle);
     MOLTBOT_CURL_FUNCTION(multi_perform);
@@ -230,10 +231,6 @@ struct Transfer {
     }
 };
 
-struct EasyDeleter {
-    void operator()(CURL *easy) const { curl().easy_cleanup(easy); }
-};
-
 template <typename T>
 void setopt(CURL *easy, CURLoption option, T value) {
     if (curl().easy_setopt(easy, option, value) != CURLE_OK) throw std::runtime_error("curl_easy_setopt failed");
@@ -247,36 +244,51 @@ struct Transport::Impl {
     TransportOptions options;
     std::string noProxy = noProxyList();
     std::mutex mutex;
-    std::vector<CURLM *> idle;  // multi handles not in use, most recently used last
+    // A transfer's curl handles: the multi (its connection cache keeps connections alive) and the easy (its buffers),
+    // both reused, so a busy process neither reconnects nor reallocates per request.
+    struct Handles {
+        CURLM *multi = nullptr;
+        CURL *easy = nullptr;
+    };
+    std::vector<Handles> idle;  // not in use, most recently used last
 
     ~Impl() {
-        for (CURLM *multi : idle) curl().multi_cleanup(multi);
+        for (Handles &handles : idle) cleanup(handles);
     }
 
-    // A multi handle for one transfer: the most recently used, whose connection cache is the warmest.
-    CURLM *acquire() {
+    static void cleanup(Handles &handles) {
+        if (handles.easy != nullptr) curl().easy_cleanup(handles.easy);
+        if (handles.multi != nullptr) curl().multi_cleanup(handles.multi);
+    }
+
+    // The handles for one transfer: the most recently used, whose connection cache is the warmest.
+    Handles acquire() {
         {
             std::lock_guard lock(mutex);
             if (!idle.empty()) {
-                CURLM *multi = idle.back();
+                Handles handles = idle.back();
                 idle.pop_back();
-                return multi;
+                curl().easy_reset(handles.easy);  // options back to defaults; connections and caches stay
+                return handles;
             }
         }
-        CURLM *multi = curl().multi_init();
-        if (multi == nullptr) throw std::bad_alloc();
-        return multi;
+        Handles handles{curl().multi_init(), curl().easy_init()};
+        if (handles.multi == nullptr || handles.easy == nullptr) {
+            cleanup(handles);
+            throw std::bad_alloc();
+        }
+        return handles;
     }
 
-    void release(CURLM *multi) {
+    void release(Handles handles) {
         {
             std::lock_guard lock(mutex);
             if (idle.size() < options.maxIdleHandles) {
-                idle.push_back(multi);
+                idle.push_back(handles);
                 return;
             }
         }
-        curl().multi_cleanup(multi);
+        cleanup(handles);
     }
 
     int32_t perform(const mb_http_request &req, mb_error *error, const CallControl *control);
@@ -330,10 +342,15 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
 
     Transfer t(req);
     t.lastActivity = start;
-    std::unique_ptr<CURL, EasyDeleter> easy(curl().easy_init());
-    if (!easy) throw std::bad_alloc();
-    t.easy = easy.get();
-    CURL *e = easy.get();
+    // Declared before the transfer's state that uses them, so the easy handle leaves the multi (Attached, below)
+    // before both return to the pool.
+    struct Lease {
+        Impl &impl;
+        Handles handles;
+        ~Lease() { impl.release(handles); }
+    } lease{*this, acquire()};
+    t.easy = lease.handles.easy;
+    CURL *e = lease.handles.easy;
 
     const bool isPost = method == "POST";
     const bool hasBody = req.body != nullptr || isPost;
@@ -367,18 +384,14 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
         setopt(e, CURLOPT_CUSTOMREQUEST, methodText.c_str());
     }
 
-    // Declared in this order so the easy handle leaves the multi before the multi returns to the pool.
-    struct Lease {
-        Impl &impl;
-        CURLM *multi;
-        ~Lease() { impl.release(multi); }
-    } lease{*this, acquire()};
-    if (curl().multi_add_handle(lease.multi, e) != CURLM_OK) throw std::runtime_error("curl_multi_add_handle failed");
+    if (curl().multi_add_handle(lease.handles.multi, e) != CURLM_OK) {
+        throw std::runtime_error("curl_multi_add_handle failed");
+    }
     struct Attached {
         CURLM *multi;
         CURL *easy;
         ~Attached() { curl().multi_remove_handle(multi, easy); }
-    } attached{lease.multi, e};
+    } attached{lease.handles.multi, e};
 
     const auto fail = [&](int32_t code, const std::string &message) {
         sdk::setError(error, code, message, t.headDelivered ? static_cast<int32_t>(t.status) : 0);
@@ -389,10 +402,10 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
     for (;;) {
         if (cancelled()) return fail(MB_ERR_CANCELLED, "request to " + target + " cancelled");
         int running = 0;
-        if (curl().multi_perform(lease.multi, &running) != CURLM_OK)
+        if (curl().multi_perform(lease.handles.multi, &running) != CURLM_OK)
             throw std::runtime_error("curl_multi_perform failed");
         int queued = 0;
-        if (CURLMsg *msg = curl().multi_info_read(lease.multi, &queued); msg != nullptr && msg->msg == CURLMSG_DONE) {
+        if (CURLMsg *msg = curl().multi_info_read(lease.handles.multi, &queued); msg != nullptr && msg->msg == CURLMSG_DONE) {
             result = msg->data.result;
             break;
         }
@@ -416,7 +429,7 @@ int32_t Transport::Impl::perform(const mb_http_request &req, mb_error *error, co
         const int waitMs = static_cast<int>(
             wakeAt - now >= longest ? longest.count() : std::chrono::ceil<milliseconds>(wakeAt - now).count());
         curl_waitfd cancelFd{cancel != nullptr ? cancel->fd() : -1, CURL_WAIT_POLLIN, 0};
-        if (curl().multi_poll(lease.multi, &cancelFd, cancel != nullptr ? 1 : 0, waitMs, nullptr) != CURLM_OK)
+        if (curl().multi_poll(lease.handles.multi, &cancelFd, cancel != nullptr ? 1 : 0, waitMs, nullptr) != CURLM_OK)
             throw std::runtime_error("curl_multi_poll failed");
     }
 

@@ -100,10 +100,16 @@ std::vector<std::size_t> tryOrder(const std::vector<ChainEntry> &chain, const Co
     return order;
 }
 
+// A seed for the jitter of one run: random_device once per thread (it is a system call or more), a generator after.
+std::mt19937::result_type seed() {
+    thread_local std::mt19937 seeds{std::random_device{}()};
+    return seeds();
+}
+
 }  // namespace
 
 Runner::Runner(ModelBackend &backend, CooldownStore &cooldowns, RetryPolicy policy, Clock clock)
-    : backend_(backend), cooldowns_(cooldowns), policy_(policy), clock_(std::move(clock)), random_(std::random_device{}()) {}
+    : backend_(backend), cooldowns_(cooldowns), policy_(policy), clock_(std::move(clock)), random_(seed()) {}
 
 Outcome Runner::run(const std::vector<ChainEntry> &chain, const rapidjson::Value &request, bool stream,
                     const Output &output) {

@@ -47,7 +47,8 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &options = 
 
 // A program left running while the test talks to it (a server), in a process group of its own, with standard input
 // from /dev/null and its standard output and error read together. Destroying it kills the group with SIGKILL and
-// reaps it, so it never outlives a failing test.
+// reaps it, and the program gets SIGKILL if the test process dies first (setpriv --pdeathsig), so it never outlives
+// a failing test.
 class Background {
 public:
     explicit Background(const std::vector<std::string> &argv, const RunOptions &options = {});
