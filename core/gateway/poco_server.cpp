@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <list>
@@ -304,6 +305,31 @@ void refuseHead(Poco::Net::HTTPServerSession &session, const std::string &why) {
     }
 }
 
+// Poco's session with its own wait for the next request: HTTPServerSession::hasMoreRequests makes an epoll set for
+// each wait (four system calls a request); this is one poll(2).
+class GatewaySession : public Poco::Net::HTTPServerSession {
+public:
+    GatewaySession(const Poco::Net::StreamSocket &socket, Poco::Net::HTTPServerParams::Ptr params, int fd)
+        : HTTPServerSession(socket, params), fd_(fd), wait_(static_cast<int>(params->getTimeout().totalMilliseconds())) {}
+
+    // Whether a request (the first, or the next of a keep-alive connection) arrived within the idle timeout.
+    bool nextRequest() {
+        if (!first_ && !getKeepAlive()) return false;
+        first_ = false;
+        if (buffered() > 0) return true;  // pipelined: already read from the socket
+        pollfd ready{fd_, POLLIN, 0};
+        int result;
+        while ((result = ::poll(&ready, 1, wait_)) < 0 && errno == EINTR) {
+        }
+        return result > 0;
+    }
+
+private:
+    int fd_;
+    int wait_;
+    bool first_ = true;
+};
+
 struct Shared {
     Gateway &gateway;
     Poco::Net::HTTPServerParams::Ptr params;
@@ -326,9 +352,9 @@ public:
         ConnectionTable &table = shared_.table;
         ConnectionTable::Handle handle = table.add(fd);
         try {
-            Poco::Net::HTTPServerSession session(socket(), shared_.params);
-            // hasMoreRequests waits for the first byte (or the next request of a keep-alive connection).
-            while (session.hasMoreRequests()) {
+            GatewaySession session(socket(), shared_.params, fd);
+            // Waits for the first byte (or the next request of a keep-alive connection).
+            while (session.nextRequest()) {
                 if (!table.set(handle, Clock::now() + shared_.headerTimeout, false)) break;
                 bool linger = false;
                 try {

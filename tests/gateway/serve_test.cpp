@@ -405,3 +405,36 @@ TEST_CASE("listening beyond loopback without keys is refused before anything is 
     CHECK(badPort.exitCode == 1);
     CHECK(contains(badPort.err, "--port"));
 }
+
+TEST_CASE("--log-format json: one object a line with the request's figures, and no prompt or answer text") {
+    ServeFixture fixture;
+    fixture.start({"--log-format", "json"});
+    REQUIRE(post(fixture.port(), kChat, chatBody("sonnet", "purple elephant secret prompt")).status == 200);
+    REQUIRE(post(fixture.port(), kChat, chatBody("nope/nothing", "x")).status == 404);
+    REQUIRE(fixture.server().waitFor("\"status\":404", std::chrono::seconds(5)));
+    std::string log = fixture.log();
+    CHECK_FALSE(contains(log, "purple elephant"));
+    CHECK_FALSE(contains(log, "You said"));
+    std::istringstream lines(log);
+    std::string line;
+    std::vector<rapidjson::Document> records;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] != '{') continue;
+        rapidjson::Document record;
+        record.Parse(line.c_str());
+        REQUIRE_MESSAGE(!record.HasParseError(), line);
+        records.push_back(std::move(record));
+    }
+    REQUIRE(records.size() >= 2);
+    const auto &ok = records[records.size() - 2];
+    CHECK(str(ok["method"]) == "POST");
+    CHECK(str(ok["path"]) == kChat);
+    CHECK(ok["status"].GetInt() == 200);
+    CHECK(str(ok["model_asked"]) == "sonnet");
+    CHECK(str(ok["model"]) == kSonnet);
+    CHECK(ok["attempts"].GetInt() == 1);
+    CHECK(ok["prompt_tokens"].GetInt() > 0);
+    CHECK(ok["cost"].GetDouble() > 0);
+    CHECK(ok["duration_ms"].GetDouble() >= ok["ttfb_ms"].GetDouble());
+    CHECK(str(records.back()["error"]) == "model_not_found");
+}
