@@ -368,7 +368,7 @@ public:
                     PocoExchange exchange(request, response, fd, table, handle, shared_.bodyTimeout);
                     shared_.gateway.handle(exchange);
                     linger = exchange.bodyLeft();
-                    session.setKeepAlive(!linger && !exchange.closing() && response.getKeepAlive() && session.canKeepAlive() &&
+                    session.setKeepAlive(!linger && !exchange.closing() && response.getKeepAlive() &&
                                          !shared_.gateway.draining());
                 } catch (const Poco::Net::NoMessageException &) {
                     break;  // the client closed the connection between requests
@@ -422,7 +422,7 @@ PocoServer::PocoServer(Gateway &gateway, const Settings &settings) : impl_(std::
     params->setSoftwareVersion("moltbot/" MOLTBOT_VERSION);
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));
-    params->setMaxKeepAliveRequests(0);  // unlimited
+    params->setMaxKeepAliveRequests(0);  // unlimited (GatewaySession::nextRequest does not count them)
     params->setTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));  // one read or write
     params->setMaxThreads(settings.connectionThreads());
     params->setMaxQueued(settings.connectionThreads());
