@@ -262,6 +262,8 @@ private:
                 {"drainSeconds", &Validator::integerIn<0, 86400>},
                 {"headerTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"idleTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"upstreamConnectTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"upstreamIdleTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"logFormat", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
                      std::string_view format = c.IsString() ? c.GetString() : "";
                      if (format != "text" && format != "json") v.error(a, "expected \"text\" or \"json\"");

@@ -22,6 +22,8 @@ Settings Settings::fromConfig(const config::Config &config) {
     integer("drainSeconds", settings.drainSeconds);
     integer("headerTimeoutSeconds", settings.headerTimeoutSeconds);
     integer("idleTimeoutSeconds", settings.idleTimeoutSeconds);
+    integer("upstreamConnectTimeoutSeconds", settings.upstreamConnectTimeoutSeconds);
+    integer("upstreamIdleTimeoutSeconds", settings.upstreamIdleTimeoutSeconds);
     string("logFormat", settings.logFormat);
     return settings;
 }

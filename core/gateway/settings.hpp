@@ -17,6 +17,8 @@ struct Settings {
     int drainSeconds = 30;                   // SIGTERM: how long in-flight requests may take to finish
     int headerTimeoutSeconds = 10;           // the whole request head must arrive within this
     int idleTimeoutSeconds = 60;             // a keep-alive connection's silence, and the longest wait on one read/write
+    int upstreamConnectTimeoutSeconds = 10;  // to connect to a provider
+    int upstreamIdleTimeoutSeconds = 120;    // a provider's longest silence mid-answer
     std::string logFormat = "text";          // the access log: "text" or "json"
 
     // The `gateway` block of `config` over the defaults (the config is validated: types are right).

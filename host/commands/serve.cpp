@@ -63,7 +63,8 @@ public:
                "http://HOST:PORT/v1. When ready it prints 'moltbot: listening on http://HOST:PORT' on standard error; "
                "one access-log line per request follows there.\n"
                "Defaults come from the config's gateway block (host, port, threads, maxConcurrent, maxBodyBytes, "
-               "drainSeconds, headerTimeoutSeconds, idleTimeoutSeconds, logFormat); docs/gateway.md has them all.\n"
+               "drainSeconds, headerTimeoutSeconds, idleTimeoutSeconds, upstreamConnectTimeoutSeconds, "
+               "upstreamIdleTimeoutSeconds, logFormat); docs/gateway.md has them all.\n"
                "Signals: SIGTERM or SIGINT stops accepting, lets running requests finish within gateway.drainSeconds "
                "(a second one stops at once), then exits 0; SIGHUP reloads the config (models, aliases, routing, keys); "
                "a config that does not load keeps the old one.\n"
@@ -116,6 +117,8 @@ public:
 
         auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
         runtime::RuntimeOptions options;
+        options.transport.connectTimeout = std::chrono::seconds(settings.upstreamConnectTimeoutSeconds);
+        options.transport.idleTimeout = std::chrono::seconds(settings.upstreamIdleTimeoutSeconds);
         // One idle connection handle per request that may run at once: each keeps its upstream connections alive,
         // so a busy gateway reuses them instead of opening one per request.
         options.transport.maxIdleHandles = static_cast<std::size_t>(settings.maxConcurrent);

@@ -216,6 +216,19 @@ TEST_CASE("upstream failures map to statuses: 429 with Retry-After, 503, 400, an
         CHECK(cut.status == 502);
         CHECK(str(cut.json()["error"]["type"]) == "upstream_error");
     }
+    SUBCASE("an upstream that goes silent past gateway.upstreamIdleTimeoutSeconds, every retry: 504") {
+        ServeFixture fixture(R"({ agents: { defaults: { model: "openrouter/openai/gpt-5.2" } },
+                                  gateway: { upstreamIdleTimeoutSeconds: 1 } })");
+        fixture.start();
+        fixture.faults(R"([{"kind":"stall","delay_ms":5000,"times":3}])");
+        Response slow = post(fixture.port(), kChat, chatBody("", "hi"));
+        CHECK(slow.status == 504);
+        CHECK(str(slow.json()["error"]["code"]) == "timeout");
+    }
+    SUBCASE("an upstream that drops the connection, every retry: 502") {
+        Response dropped = askWith(R"([{"kind":"disconnect","times":6}])", chatBody("", "hi"));
+        CHECK(dropped.status == 502);
+    }
     SUBCASE("a failure after the first byte: one SSE error event, then the end") {
         Response broken = askWith(R"([{"kind":"error_chunk","after_chunks":1,"status":502,"message":"provider fell over"}])",
                                   chatBody("gpt", "one two three four", R"("stream":true)"));
