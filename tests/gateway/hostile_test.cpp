@@ -18,6 +18,14 @@ const std::string kChat = "/v1/chat/completions";
 
 bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
 
+// Under AddressSanitizer the server carries shadow memory and a quarantine of freed blocks: its RSS says nothing about
+// what it buffers, so the memory bound is checked in uninstrumented builds only (as in tests/guarantees).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 // The server still answers a normal request.
 void servesOthers(ServeFixture &fixture) {
     Response response = post(fixture.port(), kChat, chatBody("openrouter/openai/gpt-5.2", "still serving"));
@@ -148,7 +156,7 @@ TEST_CASE("a client that stops reading a long stream: the server does not buffer
         peakKb = std::max(peakKb, residentKb(fixture.server().pid()));
     }
     MESSAGE("RSS before " << startKb << " KiB, with a stuck reader " << peakKb << " KiB");
-    CHECK(peakKb - startKb < 32 * 1024);
+    if (kRssMeaningful) CHECK(peakKb - startKb < 32 * 1024);
     // The blocked write times out (idleTimeoutSeconds) and the upstream call is cancelled.
     auto waited = std::chrono::steady_clock::now();
     CHECK_MESSAGE(fixture.server().waitFor(" 499 ", std::chrono::seconds(40)), fixture.log());

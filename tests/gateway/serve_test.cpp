@@ -195,7 +195,7 @@ TEST_CASE("upstream failures map to statuses: 429 with Retry-After, 503, 400, an
     SUBCASE("every model rate limited: 429 with Retry-After") {
         // A Retry-After over the pipeline's 30 s cap moves on at once: both models end rate limited.
         Response limited = askWith(R"([{"kind":"http","status":429,"retry_after":90,"times":2}])", chatBody("sonnet", "hi"));
-        CHECK(limited.status == 429);
+        REQUIRE(limited.status == 429);
         CHECK(std::stoi(limited.header("retry-after")) >= 1);
         CHECK(str(limited.json()["error"]["type"]) == "rate_limit_error");
         CHECK(contains(str(limited.json()["error"]["message"]), kGpt));
@@ -208,12 +208,12 @@ TEST_CASE("upstream failures map to statuses: 429 with Retry-After, 503, 400, an
     }
     SUBCASE("the upstream refuses the request itself: 400 with its message") {
         Response refused = askWith(R"([{"kind":"http","status":400,"message":"bad thing","times":1}])", chatBody("gpt", "hi"));
-        CHECK(refused.status == 400);
+        REQUIRE(refused.status == 400);
         CHECK(contains(str(refused.json()["error"]["message"]), "bad thing"));
     }
     SUBCASE("an answer the upstream breaks off, every retry: 502 naming the problem") {
         Response cut = askWith(R"([{"kind":"malformed","times":6}])", chatBody("", "hi"));
-        CHECK(cut.status == 502);
+        REQUIRE(cut.status == 502);
         CHECK(str(cut.json()["error"]["type"]) == "upstream_error");
     }
     SUBCASE("an upstream that goes silent past gateway.upstreamIdleTimeoutSeconds, every retry: 504") {
@@ -222,7 +222,7 @@ TEST_CASE("upstream failures map to statuses: 429 with Retry-After, 503, 400, an
         fixture.start();
         fixture.faults(R"([{"kind":"stall","delay_ms":5000,"times":3}])");
         Response slow = post(fixture.port(), kChat, chatBody("", "hi"));
-        CHECK(slow.status == 504);
+        REQUIRE(slow.status == 504);
         CHECK(str(slow.json()["error"]["code"]) == "timeout");
     }
     SUBCASE("an upstream that drops the connection, every retry: 502") {
