@@ -20,6 +20,16 @@ std::string isoTime(int64_t epochMs) {
     return text;
 }
 
+// A client's text in a text log line: at most 200 bytes, control characters and spaces as '?', so that it can
+// neither forge a line nor split a field.
+std::string field(std::string_view text) {
+    std::string out(text.substr(0, 200));
+    for (char &c : out) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) c = '?';
+    }
+    return out;
+}
+
 std::string number(double value, const char *format) {
     char text[40];
     std::snprintf(text, sizeof text, format, value);
@@ -60,8 +70,8 @@ void AccessLog::write(const AccessRecord &r) {
         }
         line += "}\n";
     } else {
-        line = isoTime(r.timeMs) + " " + r.method + " " + r.path + " " + std::to_string(r.status);
-        if (!r.modelAsked.empty()) line += " asked=" + r.modelAsked;
+        line = isoTime(r.timeMs) + " " + field(r.method) + " " + field(r.path) + " " + std::to_string(r.status);
+        if (!r.modelAsked.empty()) line += " asked=" + field(r.modelAsked);
         if (!r.model.empty()) line += " model=" + r.model;
         if (r.attempts > 0) line += " attempts=" + std::to_string(r.attempts);
         if (r.stream) line += " stream";

@@ -70,15 +70,26 @@ ChatRequest parseChatRequest(std::string_view text) {
             if (value.IsString()) {
                 request.model = std::string(value.GetString(), value.GetStringLength());
                 if (request.model->empty()) invalid("invalid_model", "'model' must not be empty", "model");
+                if (request.model->size() > kMaxModelNameBytes) {
+                    invalid("invalid_model", "'model' is longer than " + std::to_string(kMaxModelNameBytes) + " bytes",
+                            "model");
+                }
             } else if (!value.IsNull()) {
                 invalid("invalid_model", "'model' must be a string: a model ref or a configured alias", "model");
             }
         } else if (key == "models") {
             if (!value.IsArray()) invalid("invalid_models", "'models' must be an array of model names", "models");
+            if (value.Size() > kMaxFallbackModels) {
+                invalid("invalid_models", "'models' names more than " + std::to_string(kMaxFallbackModels) + " models",
+                        "models");
+            }
             request.models.clear();
             for (const auto &item : value.GetArray()) {
-                if (!item.IsString() || item.GetStringLength() == 0) {
-                    invalid("invalid_models", "'models' must hold non-empty strings (model refs or aliases)", "models");
+                if (!item.IsString() || item.GetStringLength() == 0 || item.GetStringLength() > kMaxModelNameBytes) {
+                    invalid("invalid_models",
+                            "'models' must hold model refs or aliases of 1 to " + std::to_string(kMaxModelNameBytes) +
+                                " bytes",
+                            "models");
                 }
                 request.models.emplace_back(item.GetString(), item.GetStringLength());
             }

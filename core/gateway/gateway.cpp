@@ -318,6 +318,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         if (gone) {
             record.status = 499;
             record.error = "client_closed";
+            exchange.closeAfter();
             return;
         }
         if (outcome.status != MB_OK) {

@@ -13,6 +13,7 @@
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/Timestamp.h>
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -135,10 +136,22 @@ public:
     }
 
     BodyRead readBody(std::size_t limit, std::string &into) override {
-        bodyRead_ = true;
+        into.clear();
+        // Neither a length nor chunks: no body (RFC 9112 6.3), not "until the connection closes" as Poco reads it.
+        if (!hasBody()) {
+            bodyRead_ = true;
+            return BodyRead::Ok;
+        }
+        // The client waits for this before sending a large body (curl does so past 1 MiB).
+        if (request_.getExpectContinue()) {
+            try {
+                response_.sendContinue();
+            } catch (const Poco::Exception &) {
+                return BodyRead::Failed;
+            }
+        }
         // The body has its own deadline, enforced by the watchdog like the head's.
         table_.set(handle_, Clock::now() + bodyTimeout_, false);
-        into.clear();
         if (int64_t length = contentLength(); length > 0) into.reserve(static_cast<std::size_t>(length));
         std::istream &in = request_.stream();
         // Read straight into `into` (no buffer on the connection thread's stack, which stays small), a block at a
@@ -172,6 +185,7 @@ public:
         if (int64_t length = contentLength(); length >= 0 && into.size() != static_cast<std::size_t>(length)) {
             return BodyRead::Failed;  // the client went before its declared length, or the deadline cut it
         }
+        bodyRead_ = true;
         return BodyRead::Ok;
     }
 
@@ -188,7 +202,11 @@ public:
     bool beginStream(int status, const Headers &headers, std::string_view contentType) override {
         prepare(status, headers, contentType);
         response_.set("Cache-Control", "no-cache");
-        response_.setChunkedTransferEncoding(true);
+        if (http10()) {
+            closeAfter();  // HTTP/1.0 has no chunks: the stream ends with the connection
+        } else {
+            response_.setChunkedTransferEncoding(true);
+        }
         try {
             out_ = &response_.send();
             out_->flush();
@@ -228,17 +246,21 @@ public:
 
 private:
     bool hasBody() const { return request_.getChunkedTransferEncoding() || contentLength() > 0; }
+    bool http10() const { return request_.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0; }
 
     void prepare(int status, const Headers &headers, std::string_view contentType) {
         if (hasBody() && !bodyRead_) {
             int64_t length = contentLength();
             if (length >= 0 && length <= kDiscardableBody) {
+                table_.set(handle_, Clock::now() + bodyTimeout_, false);
                 try {
-                    request_.stream().ignore(length);
-                    bodyRead_ = true;
+                    std::istream &in = request_.stream();
+                    in.ignore(length);
+                    bodyRead_ = in.gcount() == length;
                 } catch (const std::exception &) {
-                    close_ = true;
                 }
+                table_.set(handle_, Clock::time_point::max(), false);
+                if (!bodyRead_) close_ = true;  // what is left would be read as the next request
             } else {
                 close_ = true;
             }
@@ -349,47 +371,62 @@ public:
         // cancels the upstream call, rather than holding the answer in memory.
         socket().setSendTimeout(shared_.params->getTimeout());
         socket().setReceiveTimeout(shared_.params->getTimeout());
-        ConnectionTable &table = shared_.table;
-        ConnectionTable::Handle handle = table.add(fd);
         try {
             GatewaySession session(socket(), shared_.params, fd);
-            // Waits for the first byte (or the next request of a keep-alive connection).
-            while (session.nextRequest()) {
-                if (!table.set(handle, Clock::now() + shared_.headerTimeout, false)) break;
-                bool linger = false;
-                try {
-                    Gateway::InFlight inFlight(shared_.gateway);  // outlives the response: its last chunk included
-                    Poco::Net::HTTPServerResponseImpl response(session);
-                    Poco::Net::HTTPServerRequestImpl request(response, session, shared_.params);
-                    table.set(handle, Clock::time_point::max(), false);
-                    response.setVersion(request.getVersion());
-                    response.setKeepAlive(shared_.params->getKeepAlive() && request.getKeepAlive());
-                    response.set("Server", shared_.params->getSoftwareVersion());
-                    PocoExchange exchange(request, response, fd, table, handle, shared_.bodyTimeout);
-                    shared_.gateway.handle(exchange);
-                    linger = exchange.bodyLeft();
-                    session.setKeepAlive(!linger && !exchange.closing() && response.getKeepAlive() &&
-                                         !shared_.gateway.draining());
-                } catch (const Poco::Net::NoMessageException &) {
-                    break;  // the client closed the connection between requests
-                } catch (const Poco::Net::MessageException &error) {
-                    refuseHead(session, error.message());
-                    break;
-                }
-                if (linger) {  // after the response object is gone: Poco writes a whole answer when it is destroyed
-                    lingeringClose(socket());
-                    break;
-                }
-                if (!table.set(handle, Clock::time_point::max(), true)) break;
-            }
+            // Declared after the session: the entry leaves the table before the session's destructor closes the
+            // fd, so the watchdog never shuts down a number the kernel gave to another socket.
+            Registration registration(shared_.table, fd);
+            serve(session, registration.handle, fd);
         } catch (const Poco::Exception &) {
             // Timeouts, resets, a shut-down socket: the connection ends, the server goes on.
         } catch (const std::exception &) {
         }
-        table.remove(handle);
     }
 
 private:
+    struct Registration {
+        Registration(ConnectionTable &table, int fd) : table(table), handle(table.add(fd)) {}
+        ~Registration() { table.remove(handle); }
+        Registration(const Registration &) = delete;
+        Registration &operator=(const Registration &) = delete;
+        ConnectionTable &table;
+        ConnectionTable::Handle handle;
+    };
+
+    void serve(GatewaySession &session, ConnectionTable::Handle handle, int fd) {
+        ConnectionTable &table = shared_.table;
+        // Waits for the first byte (or the next request of a keep-alive connection).
+        while (session.nextRequest()) {
+            if (!table.set(handle, Clock::now() + shared_.headerTimeout, false)) break;
+            bool linger = false;
+            try {
+                Gateway::InFlight inFlight(shared_.gateway);  // outlives the response: its last chunk included
+                Poco::Net::HTTPServerResponseImpl response(session);
+                Poco::Net::HTTPServerRequestImpl request(response, session, shared_.params);
+                table.set(handle, Clock::time_point::max(), false);
+                response.setDate(Poco::Timestamp());
+                response.setVersion(request.getVersion());
+                response.setKeepAlive(shared_.params->getKeepAlive() && request.getKeepAlive());
+                response.set("Server", shared_.params->getSoftwareVersion());
+                PocoExchange exchange(request, response, fd, table, handle, shared_.bodyTimeout);
+                shared_.gateway.handle(exchange);
+                linger = exchange.bodyLeft();
+                session.setKeepAlive(!linger && !exchange.closing() && response.getKeepAlive() &&
+                                     !shared_.gateway.draining());
+            } catch (const Poco::Net::NoMessageException &) {
+                break;  // the client closed the connection between requests
+            } catch (const Poco::Net::MessageException &error) {
+                refuseHead(session, error.message());
+                break;
+            }
+            if (linger) {  // after the response object is gone: Poco writes a whole answer when it is destroyed
+                lingeringClose(socket());
+                break;
+            }
+            if (!table.set(handle, Clock::time_point::max(), true)) break;
+        }
+    }
+
     Shared &shared_;
 };
 
@@ -426,6 +463,7 @@ PocoServer::PocoServer(Gateway &gateway, const Settings &settings) : impl_(std::
     params->setTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));  // one read or write
     params->setMaxThreads(settings.connectionThreads());
     params->setMaxQueued(settings.connectionThreads());
+    params->setThreadIdleTime(Poco::Timespan(2, 0));  // after a drain, idle threads leave within this
     try {
         Poco::Net::SocketAddress address(settings.host, static_cast<Poco::UInt16>(settings.port));
         impl_->socket.bind(address, true);
@@ -450,6 +488,9 @@ void PocoServer::start() { impl_->server->start(); }
 
 void PocoServer::stopAccepting() {
     impl_->server->stop();
+    // Closed, not just no longer accepted from: a new connection is refused at once (a load balancer moves on)
+    // instead of waiting in the backlog until the process ends.
+    impl_->socket.close();
     impl_->shared.table.closeIdle();
 }
 

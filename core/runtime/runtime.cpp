@@ -23,16 +23,29 @@ std::string baseUrlVariable(const std::string &name) {
 
 Services::Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options,
                    std::ostream &log)
-    : config_(&config), cancel_(cancel), transport_(options.transport), logger_(log, options.logLevel) {}
+    : config_(&config, [](const config::Config *) {}),  // borrowed: the caller's config outlives this object
+      cancel_(cancel),
+      transport_(options.transport),
+      logger_(log, options.logLevel) {}
+
+void Services::useConfig(std::shared_ptr<const config::Config> config) {
+    std::lock_guard lock(configMutex_);
+    config_.swap(config);
+}
+
+std::shared_ptr<const config::Config> Services::config() const {
+    std::lock_guard lock(configMutex_);
+    return config_;
+}
 
 void Services::log(std::string_view plugin, int32_t level, std::string_view message) { logger_.log(plugin, level, message); }
 
 std::optional<std::string> Services::configGet(std::string_view, std::string_view path) {
-    return config_.load()->getJson(path);
+    return config()->getJson(path);
 }
 
 std::optional<std::string> Services::secretGet(std::string_view, std::string_view name) {
-    config::ApiKey key = config_.load()->resolveApiKey(name);
+    config::ApiKey key = config()->resolveApiKey(name);
     if (key.key.empty()) return std::nullopt;
     return key.key;
 }
@@ -78,13 +91,13 @@ Runtime::Runtime(const config::Config &config, const http::CancelToken &cancel, 
       services_(std::make_shared<Services>(config, cancel, options, log)),
       registry_(std::make_shared<plugin::Registry>(plugin::Registry::load(plugin::searchFolders(), services_))) {}
 
-Runtime::Runtime(const config::Config &config, Runtime &previous)
-    : config_(config),
+Runtime::Runtime(std::shared_ptr<const config::Config> config, Runtime &previous)
+    : config_(*config),
       cancel_(previous.cancel_),
       options_(previous.options_),
       services_(previous.services_),
       registry_(previous.registry_) {
-    services_->useConfig(config);
+    services_->useConfig(std::move(config));
 }
 
 Runtime::~Runtime() = default;

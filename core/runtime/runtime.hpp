@@ -11,7 +11,6 @@
 #include "core/plugin/provider_instance.hpp"
 #include "core/plugin/registry.hpp"
 
-#include <atomic>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -33,8 +32,9 @@ class Services : public plugin::HostServices {
 public:
     Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options, std::ostream &log);
 
-    // The configuration plugins read from now on (a reloaded one); `config` must outlive its use.
-    void useConfig(const config::Config &config) { config_.store(&config); }
+    // The configuration plugins read from now on (a reloaded one), kept alive for as long as a plugin call may be
+    // reading it.
+    void useConfig(std::shared_ptr<const config::Config> config);
 
     void log(std::string_view plugin, int32_t level, std::string_view message) override;
     std::optional<std::string> configGet(std::string_view plugin, std::string_view path) override;
@@ -44,7 +44,10 @@ public:
     const void *getService(std::string_view plugin, std::string_view id) override;
 
 private:
-    std::atomic<const config::Config *> config_;
+    std::shared_ptr<const config::Config> config() const;
+
+    mutable std::mutex configMutex_;
+    std::shared_ptr<const config::Config> config_;  // the first one is borrowed (not owned) from the constructor
     const http::CancelToken &cancel_;
     http::Transport transport_;
     plugin::DefaultHostServices logger_;
@@ -61,7 +64,7 @@ public:
     Runtime(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options, std::ostream &log);
     // A reload: `config` over the plugins, services and cancellation of `previous`, which stays usable by the
     // requests still running on it. Plugins are loaded once per process; their instances are made anew.
-    Runtime(const config::Config &config, Runtime &previous);
+    Runtime(std::shared_ptr<const config::Config> config, Runtime &previous);
     ~Runtime() override;
 
     const plugin::Registry &registry() const { return *registry_; }

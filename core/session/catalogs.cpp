@@ -116,6 +116,7 @@ bool Catalogs::known(const pipeline::ModelRef &ref) {
 }
 
 std::vector<std::string> Catalogs::closest(const std::string &prefix, const std::string &id, std::size_t count) {
+    if (id.size() > 256) return {};  // an edit distance per catalog id would cost more than the suggestion is worth
     std::string folded = foldDigitSeparators(id);
     std::size_t limit = std::max<std::size_t>(3, folded.size() / 3);
     std::vector<std::pair<std::size_t, std::string>> ranked;

@@ -6,6 +6,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <set>
 
 namespace moltbot::session {
 
@@ -14,6 +15,7 @@ namespace {
 // The candidates within typo distance of `word`, closest first.
 std::vector<std::string> nearestOf(const std::string &word, const std::vector<std::string> &candidates,
                                    std::size_t count) {
+    if (word.size() > 256) return {};  // no typo of a real name is that long
     std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
     std::vector<std::pair<std::size_t, std::string>> ranked;
     for (const auto &candidate : candidates) {
@@ -51,7 +53,7 @@ Session::Session(std::shared_ptr<const config::Config> config, Session &previous
     : config_(std::move(config)),
       cooldowns_(previous.cooldowns_),
       cancel_(previous.cancel_),
-      runtime_(std::make_unique<runtime::Runtime>(*config_, *previous.runtime_)),
+      runtime_(std::make_unique<runtime::Runtime>(config_, *previous.runtime_)),
       catalogs_(std::make_unique<Catalogs>(*runtime_, previous.log_)),
       log_(previous.log_) {}
 
@@ -109,11 +111,11 @@ void Session::requireKnown(const pipeline::ModelRef &ref, const std::string &asW
 
 std::vector<pipeline::ChainEntry> Session::chain(const std::vector<ModelName> &names) const {
     std::vector<pipeline::ChainEntry> entries;
+    std::set<std::string> seen;
     for (const auto &name : names) {
         pipeline::ModelRef ref = resolve(name);
-        bool seen = std::any_of(entries.begin(), entries.end(),
-                                [&](const pipeline::ChainEntry &entry) { return entry.ref.full() == ref.full(); });
-        if (!seen) entries.push_back({ref, config_->modelOptionsJson(ref.full())});
+        std::string full = ref.full();
+        if (seen.insert(full).second) entries.push_back({ref, config_->modelOptionsJson(full)});
     }
     return entries;
 }

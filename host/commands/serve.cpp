@@ -193,8 +193,13 @@ private:
     static void reload(const std::filesystem::path &path, gateway::SessionHolder &holder, gateway::AccessLog &log) {
         try {
             auto config = std::make_shared<config::Config>(config::Config::load(path, true));
-            config->applyEnvBlock();
-            auto fresh = std::make_shared<session::Session>(config, *holder.current());
+            auto current = holder.current();
+            // The env block sets process variables, which request threads read all the time: it is applied at
+            // start only (changing the environment under them is undefined behaviour).
+            if (config->envBlock() != current->config().envBlock()) {
+                log.note("warning: the config's env block changed; it takes effect when moltbot serve restarts");
+            }
+            auto fresh = std::make_shared<session::Session>(config, *current);
             warmCatalogs(*fresh);
             holder.replace(fresh);
             log.note("reloaded the config from " + path.string());

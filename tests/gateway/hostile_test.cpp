@@ -56,7 +56,14 @@ TEST_CASE("bodies that are not a chat request get 400 naming the problem") {
                           Case{R"({"model":7,"messages":[]})", "invalid_model", "'model'"},
                           Case{R"({"messages":[],"stream":"yes"})", "invalid_stream", "'stream'"},
                           Case{"{\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}", "invalid_utf8", "UTF-8"},
-                          Case{std::string(5000, '[') + std::string(5000, ']'), "invalid_json", "deeper"}}) {
+                          Case{std::string(5000, '[') + std::string(5000, ']'), "invalid_json", "deeper"},
+                          Case{R"({"messages":[],"model":"openrouter/)" + std::string(100000, 'x') + "\"}", "invalid_model", "longer"},
+                          Case{R"({"messages":[],"models":[)" + [] {
+                               std::string many;
+                               for (int i = 0; i < 5000; ++i) many += (i ? ",\"" : "\"") + std::string("openrouter/openai/gpt-4o:") + std::to_string(i) + "\"";
+                               return many;
+                           }() + "]}",
+                               "invalid_models", "more than"}}) {
         CAPTURE(c.body.substr(0, 60));
         Response response = post(fixture.port(), kChat, c.body);
         CHECK(response.status == 400);
@@ -163,5 +170,43 @@ TEST_CASE("a client that stops reading a long stream: the server does not buffer
     MESSAGE("the stuck stream ended "
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - waited).count()
             << " ms after the check started");
+    servesOthers(fixture);
+}
+
+TEST_CASE("HTTP framing: a POST without a length has no body, Expect: 100-continue is answered, HTTP/1.0 streams close") {
+    ServeFixture fixture;
+    fixture.start();
+    {
+        Connection client(fixture.port());
+        REQUIRE(client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n\r\n"));
+        auto response = client.read(std::chrono::seconds(5));  // not held open waiting for a body that never comes
+        REQUIRE(response.has_value());
+        CHECK(response->status == 400);
+    }
+    {
+        Connection client(fixture.port());
+        std::string body = chatBody("openrouter/openai/gpt-5.2", "continued");
+        REQUIRE(client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                            "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+        auto interim = client.read(std::chrono::seconds(5));
+        REQUIRE(interim.has_value());
+        CHECK(interim->status == 100);
+        REQUIRE(client.send(body));
+        auto response = client.read(std::chrono::seconds(10));
+        REQUIRE(response.has_value());
+        CHECK(response->status == 200);
+        CHECK(!response->header("date").empty());
+    }
+    {
+        Connection client(fixture.port());
+        std::string body = chatBody("openrouter/openai/gpt-5.2", "old client", R"("stream":true)");
+        REQUIRE(client.send("POST /v1/chat/completions HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body));
+        auto response = client.read(std::chrono::seconds(10));  // read to the close: no chunk framing
+        REQUIRE(response.has_value());
+        CHECK(response->header("transfer-encoding").empty());
+        CHECK(contains(response->body, "data: [DONE]"));
+        CHECK_FALSE(contains(response->body, "\r\n0\r\n"));
+    }
     servesOthers(fixture);
 }
