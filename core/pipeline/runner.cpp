@@ -149,7 +149,11 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const rapidjson::Value
                 if (output.text && !tooLong) output.text(text);
             };
             EventSink sink = [&](uint32_t kind, std::string_view json) {
-                rapidjson::Document event;
+                // Most events are a few hundred bytes: parsed into a buffer on the stack, with small chunks beyond
+                // it, not rapidjson's default 64 KiB chunk per event (an allocation that churns malloc's arenas).
+                char buffer[2048];
+                rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof buffer, 8192);
+                rapidjson::Document event(&pool);
                 event.Parse(json.data(), json.size());
                 if (event.HasParseError()) return !clock_.cancelled();
                 switch (kind) {
