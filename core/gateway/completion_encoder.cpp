@@ -1,6 +1,7 @@
 #include "core/gateway/completion_encoder.hpp"
 
 #include <moltbot/plugin.h>
+#include <moltbot/sdk/json.hpp>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -11,15 +12,9 @@ namespace moltbot::gateway {
 
 namespace {
 
+namespace json = sdk::json;
 using Allocator = rapidjson::Document::AllocatorType;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string_view stringOf(const rapidjson::Value &object, const char *name) {
-    if (!object.IsObject()) return {};
-    auto it = object.FindMember(name);
-    if (it == object.MemberEnd() || !it->value.IsString()) return {};
-    return {it->value.GetString(), it->value.GetStringLength()};
-}
 
 void writeString(Writer &w, std::string_view text) { w.String(text.data(), static_cast<rapidjson::SizeType>(text.size())); }
 
@@ -125,20 +120,19 @@ std::string ChunkEncoder::encode(uint32_t kind, const rapidjson::Value &event) {
         switch (kind) {
         case MB_EVENT_TEXT_DELTA:
             w.Key("content");
-            writeString(w, stringOf(event, "text"));
+            writeString(w, json::getString(event, "text"));
             break;
         case MB_EVENT_REASONING_DELTA:
             w.Key("reasoning");
-            writeString(w, stringOf(event, "text"));
+            writeString(w, json::getString(event, "text"));
             break;
         case MB_EVENT_TOOL_CALL_DELTA: {
             w.Key("tool_calls");
             w.StartArray();
             w.StartObject();
             w.Key("index");
-            auto index = event.FindMember("index");
-            w.Int64(index != event.MemberEnd() && index->value.IsInt64() ? index->value.GetInt64() : 0);
-            if (std::string_view id = stringOf(event, "id"); !id.empty()) {
+            w.Int64(json::getInt(event, "index", 0));
+            if (std::string_view id = json::getString(event, "id"); !id.empty()) {
                 w.Key("id");
                 writeString(w, id);
                 w.Key("type");
@@ -146,12 +140,12 @@ std::string ChunkEncoder::encode(uint32_t kind, const rapidjson::Value &event) {
             }
             w.Key("function");
             w.StartObject();
-            if (std::string_view name = stringOf(event, "name"); !name.empty()) {
+            if (std::string_view name = json::getString(event, "name"); !name.empty()) {
                 w.Key("name");
                 writeString(w, name);
             }
             w.Key("arguments");
-            writeString(w, stringOf(event, "arguments"));
+            writeString(w, json::getString(event, "arguments"));
             w.EndObject();
             w.EndObject();
             w.EndArray();
@@ -164,7 +158,7 @@ std::string ChunkEncoder::encode(uint32_t kind, const rapidjson::Value &event) {
         w.Key("finish_reason");
         if (kind == MB_EVENT_DONE) {
             finished_ = true;
-            writeString(w, finishReasonOf(stringOf(event, "finish_reason")));
+            writeString(w, finishReasonOf(json::getString(event, "finish_reason")));
         } else {
             w.Null();
         }
@@ -199,18 +193,17 @@ void ResponseBuilder::add(uint32_t kind, const rapidjson::Value &event) {
         response_.CopyFrom(event, response_.GetAllocator());
         break;
     case MB_EVENT_REASONING_DELTA:
-        reasoning_ += stringOf(event, "text");
+        reasoning_ += json::getString(event, "text");
         break;
     case MB_EVENT_META:
     case MB_EVENT_DONE:
-        if (std::string_view id = stringOf(event, "id"); !id.empty()) upstreamId_ = id;
+        if (std::string_view id = json::getString(event, "id"); !id.empty()) upstreamId_ = id;
         break;
     case MB_EVENT_TOOL_CALL_DELTA: {
-        auto index = event.FindMember("index");
-        ToolCall &call = toolCalls_[index != event.MemberEnd() && index->value.IsInt64() ? index->value.GetInt64() : 0];
-        if (std::string_view id = stringOf(event, "id"); !id.empty()) call.id = id;
-        if (std::string_view name = stringOf(event, "name"); !name.empty()) call.name = name;
-        call.arguments += stringOf(event, "arguments");
+        ToolCall &call = toolCalls_[json::getInt(event, "index", 0)];
+        if (std::string_view id = json::getString(event, "id"); !id.empty()) call.id = id;
+        if (std::string_view name = json::getString(event, "name"); !name.empty()) call.name = name;
+        call.arguments += json::getString(event, "arguments");
         break;
     }
     default:

@@ -87,14 +87,6 @@ void replayResponse(const rapidjson::Value &response, Emit &&emit) {
     emit(MB_EVENT_DONE, event);
 }
 
-int distinctModels(const pipeline::Outcome &outcome) {
-    std::set<std::string> refs;
-    for (const auto &record : outcome.attempts) {
-        if (record.outcome != "skipped") refs.insert(record.ref);
-    }
-    return static_cast<int>(refs.size());
-}
-
 }  // namespace
 
 bool Gateway::waitIdle(Clock::time_point deadline) {
@@ -231,15 +223,17 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
                               "the request body is larger than " + std::to_string(limit) +
                                   " bytes (gateway.maxBodyBytes)"));
     };
+    // The client went away (or was too slow) before its answer: logged as 499, nothing left to send it.
+    auto clientClosed = [&] {
+        record.status = 499;
+        record.error = "client_closed";
+        exchange.closeAfter();
+    };
     if (exchange.contentLength() > settings_.maxBodyBytes) return tooLarge();
     std::string text;
     switch (exchange.readBody(limit, text)) {
     case BodyRead::TooLarge: return tooLarge();
-    case BodyRead::Failed:
-        record.status = 499;
-        record.error = "client_closed";
-        exchange.closeAfter();
-        return;
+    case BodyRead::Failed: return clientClosed();
     case BodyRead::Ok: break;
     }
     ChatRequest request = parseChatRequest(text);
@@ -274,7 +268,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
     }
 
     std::string currentRef;
-    std::set<std::string> tried;
+    std::set<std::string> tried;  // the models attempts started on (a model skipped for its cooldown is not tried)
     pipeline::Output output;
     output.attemptStarted = [&](const std::string &ref, int) {
         currentRef = ref;
@@ -301,7 +295,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
             log_.note("warning: could not save model cooldowns: " + why);
         }
         record.model = outcome.ref;
-        record.attempts = distinctModels(outcome);
+        record.attempts = static_cast<int>(tried.size());
         if (outcome.usage.known) {
             record.promptTokens = outcome.usage.promptTokens;
             record.completionTokens = outcome.usage.completionTokens;
@@ -315,12 +309,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         output.event = [&](uint32_t kind, const rapidjson::Value &event) { builder.add(kind, event); };
         pipeline::Outcome outcome = session->run(chain, request.body, false, output, cancelled);
         noteOutcome(outcome);
-        if (gone) {
-            record.status = 499;
-            record.error = "client_closed";
-            exchange.closeAfter();
-            return;
-        }
+        if (gone) return clientClosed();
         if (outcome.status != MB_OK) {
             respondError(exchange, record, outcomeError(outcome), modelHeaders(outcome.ref, record.attempts));
             return;
@@ -361,12 +350,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
     };
     pipeline::Outcome outcome = session->run(chain, request.body, true, output, cancelled);
     noteOutcome(outcome);
-    if (gone) {
-        record.status = 499;
-        record.error = "client_closed";
-        exchange.closeAfter();
-        return;
-    }
+    if (gone) return clientClosed();
     if (!streaming) {
         if (outcome.status != MB_OK) {
             respondError(exchange, record, outcomeError(outcome), modelHeaders(outcome.ref, record.attempts));

@@ -28,8 +28,4 @@ Settings Settings::fromConfig(const config::Config &config) {
     return settings;
 }
 
-bool isLoopbackHost(const std::string &host) {
-    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 }  // namespace moltbot::gateway

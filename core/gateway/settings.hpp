@@ -26,7 +26,4 @@ struct Settings {
     int connectionThreads() const { return threads > 0 ? threads : maxConcurrent + 32; }
 };
 
-// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost): binding anything else exposes the gateway.
-bool isLoopbackHost(const std::string &host);
-
 }  // namespace moltbot::gateway

@@ -7,6 +7,7 @@
 #include "core/pipeline/model_ref.hpp"
 #include "core/runtime/runtime.hpp"
 #include "core/session/catalogs.hpp"
+#include "core/util/loopback.hpp"
 
 #include <Poco/URI.h>
 #include <Poco/Util/Option.h>
@@ -36,8 +37,7 @@ struct Row {
 bool isLoopbackUrl(const std::string &url) {
     try {
         std::string host = Poco::URI(url).getHost();
-        return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0 ||
-               (host.size() > 6 && host.compare(host.size() - 6, 6, ".local") == 0);
+        return util::isLoopbackHost(host) || (host.size() > 6 && host.compare(host.size() - 6, 6, ".local") == 0);
     } catch (const std::exception &) {
         return false;
     }

@@ -8,6 +8,7 @@
 #include "core/gateway/gateway.hpp"
 #include "core/gateway/poco_server.hpp"
 #include "core/session/session.hpp"
+#include "core/util/loopback.hpp"
 
 #include <moltbot/sdk/http.hpp>
 #include <Poco/Util/Option.h>
@@ -109,7 +110,7 @@ public:
         if (settings.logFormat != "text" && settings.logFormat != "json") {
             throw UsageError{"--log-format takes text or json, not '" + settings.logFormat + "'"};
         }
-        if (!gateway::isLoopbackHost(settings.host) && !invocation.has("allow-unauthenticated")) {
+        if (!util::isLoopbackHost(settings.host) && !invocation.has("allow-unauthenticated")) {
             throw UsageError{"refusing to listen on " + settings.host +
                              ": the gateway has no keys, so anyone who can reach it would spend your provider "
                              "credits; listen on 127.0.0.1, or pass --allow-unauthenticated if that is really meant"};
