@@ -24,10 +24,12 @@ void CooldownStore::recordFailure(const std::string &ref, int64_t nowMs, int64_t
                                   const std::string &reason) {
     std::lock_guard lock(mutex_);
     table_.recordFailure(ref, nowMs, retryAfterMs, reason);
+    changed_ = true;
 }
 
 void CooldownStore::recordSuccess(const std::string &ref) {
     std::lock_guard lock(mutex_);
+    if (table_.entries().count(ref) != 0) changed_ = true;
     table_.recordSuccess(ref);
 }
 
@@ -38,7 +40,11 @@ Cooldowns CooldownStore::snapshot() const {
 
 std::string CooldownStore::save(int64_t nowMs) {
     std::lock_guard lock(mutex_);
+    std::size_t before = table_.entries().size();
     table_.prune(nowMs);
+    // The gateway saves after every request: nothing is serialised unless the table changed since the last save.
+    if (!changed_ && table_.entries().size() == before) return {};
+    changed_ = false;
     std::string text = table_.serialize();
     if (file_.empty() || text == saved_) return {};
     try {

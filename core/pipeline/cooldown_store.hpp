@@ -31,6 +31,7 @@ private:
     mutable std::mutex mutex_;
     Cooldowns table_;
     std::string saved_;
+    bool changed_ = false;  // a failure recorded, or an entry cleared, since the last save
 };
 
 }  // namespace moltbot::pipeline

@@ -1,6 +1,11 @@
+#include "core/pipeline/cooldown_store.hpp"
 #include "core/pipeline/cooldowns.hpp"
 
 #include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
 
 using namespace moltbot::pipeline;
 
@@ -47,4 +52,30 @@ TEST_CASE("entries that ended more than a day ago are pruned") {
     CHECK(table.entries().size() == 1);
     table.prune(60'000 + 24LL * 3'600'000 + 1);
     CHECK(table.entries().empty());
+}
+
+TEST_CASE("the shared store writes its file when the table changed, and only then") {
+    std::filesystem::path folder = std::filesystem::temp_directory_path() / ("moltbot-cooldowns-" + std::to_string(::getpid()));
+    std::filesystem::path file = folder / "cooldowns.json";
+    std::filesystem::remove_all(folder);
+    {
+        CooldownStore store(file);
+        CHECK(store.save(1'000).empty());
+        CHECK_FALSE(std::filesystem::exists(file));  // an empty table that never changed is not written
+
+        store.recordFailure("p/a", 1'000, -1, "unavailable");
+        CHECK(store.save(1'000).empty());
+        REQUIRE(std::filesystem::exists(file));
+        std::filesystem::remove(file);
+        store.recordSuccess("p/other");  // clears nothing: no change
+        CHECK(store.save(2'000).empty());
+        CHECK_FALSE(std::filesystem::exists(file));
+
+        store.recordSuccess("p/a");
+        CHECK(store.save(3'000).empty());
+        REQUIRE(std::filesystem::exists(file));
+    }
+    CooldownStore reread(file);  // what was written is what the next process reads
+    CHECK_FALSE(reread.active("p/a", 3'000));
+    std::filesystem::remove_all(folder);
 }
