@@ -4,6 +4,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Util/Application.h>
 
+#include <csignal>
 #include <iostream>
 
 namespace {
@@ -27,6 +28,10 @@ int main(int argc, char **argv) {
     // Poco's own option processing would reject subcommand options, so it sees only the program name and the
     // command framework parses the rest per command.
     std::vector<std::string> args(argv + 1, argv + argc);
+    // A write past RLIMIT_FSIZE (a quota, a full disk simulated by a limit) fails with EFBIG and is reported like
+    // any failed write (a catalog cache, the request log, the key ledger); the default action would kill the
+    // process without a word, a gateway with all its clients.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         MoltbotApplication application(std::move(args));
         application.init(1, argv);

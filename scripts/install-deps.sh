@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   meson ninja-build g++ pkg-config cmake python3
-  libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev
+  libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev prometheus-cpp-dev
   curl binutils
   "$@"
 )

@@ -50,6 +50,8 @@ public:
                 models(child, at);
             } else if (key == "gateway") {
                 gateway(child, at);
+            } else if (key == "logs") {
+                logs(child, at);
             } else {
                 unknown(at);
             }
@@ -264,10 +266,17 @@ private:
                 {"idleTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"upstreamConnectTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"upstreamIdleTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"logContent", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) { v.expectBoolean(c, a); }},
                 {"logFormat", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
                      std::string_view format = c.IsString() ? c.GetString() : "";
                      if (format != "text" && format != "json") v.error(a, "expected \"text\" or \"json\"");
                  }}});
+    }
+
+    // The request log (docs/request-log.md): whether requests are recorded in <state>/logs.db.
+    void logs(const rapidjson::Value &value, const PathSegments &path) {
+        object(value, path,
+               {{"enabled", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) { v.expectBoolean(c, a); }}});
     }
 
     static std::string numberText(const rapidjson::Value &number) {

@@ -49,6 +49,10 @@ void AccessLog::write(const AccessRecord &r) {
         line += ",\"path\":";
         json::appendString(line, r.path);
         line += ",\"status\":" + std::to_string(r.status);
+        if (!r.key.empty()) {
+            line += ",\"key\":";
+            json::appendString(line, r.key);
+        }
         line += ",\"model_asked\":";
         json::appendString(line, r.modelAsked);
         line += ",\"model\":";
@@ -62,6 +66,15 @@ void AccessLog::write(const AccessRecord &r) {
         optional("completion_tokens", r.completionTokens);
         optional("cached_tokens", r.cachedTokens);
         line += ",\"cost\":" + (r.cost >= 0 ? number(r.cost, "%.8g") : std::string("null"));
+        if (r.costEstimated) line += ",\"cost_estimated\":true";
+        if (!r.skipped.empty()) {
+            line += ",\"skipped\":[";
+            for (std::size_t i = 0; i < r.skipped.size(); ++i) {
+                if (i > 0) line += ",";
+                json::appendString(line, r.skipped[i]);
+            }
+            line += "]";
+        }
         line += ",\"duration_ms\":" + number(r.durationMs, "%.3f");
         line += ",\"ttfb_ms\":" + (r.firstByteMs >= 0 ? number(r.firstByteMs, "%.3f") : std::string("null"));
         if (!r.error.empty()) {
@@ -71,6 +84,7 @@ void AccessLog::write(const AccessRecord &r) {
         line += "}\n";
     } else {
         line = isoTime(r.timeMs) + " " + field(r.method) + " " + field(r.path) + " " + std::to_string(r.status);
+        if (!r.key.empty()) line += " key=" + field(r.key);
         if (!r.modelAsked.empty()) line += " asked=" + field(r.modelAsked);
         if (!r.model.empty()) line += " model=" + r.model;
         if (r.attempts > 0) line += " attempts=" + std::to_string(r.attempts);
@@ -79,7 +93,8 @@ void AccessLog::write(const AccessRecord &r) {
             line += " tokens=" + std::to_string(r.promptTokens) + "+" + std::to_string(r.completionTokens);
             if (r.cachedTokens > 0) line += " cached=" + std::to_string(r.cachedTokens);
         }
-        if (r.cost >= 0) line += " cost=" + number(r.cost, "%.6f");
+        if (r.cost >= 0) line += " cost=" + number(r.cost, "%.6f") + (r.costEstimated ? "~" : "");
+        for (const auto &ref : r.skipped) line += " skipped=" + ref;
         line += " ms=" + number(r.durationMs, "%.1f");
         if (r.firstByteMs >= 0) line += " ttfb_ms=" + number(r.firstByteMs, "%.1f");
         if (!r.error.empty()) line += " error=" + r.error;

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <mutex>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace moltbot::gateway {
@@ -26,6 +27,13 @@ struct AccessRecord {
     double durationMs = 0;
     double firstByteMs = -1;   // time to the first byte of the answer, -1 when none was sent
     std::string error;         // the error code, for failures
+    std::string key;           // the gateway key's name, "" without keys
+    std::string provider;      // the upstream's serving provider, when it said
+    int64_t cacheWriteTokens = -1;
+    bool costEstimated = false;  // `cost` from the catalog's prices, not the upstream's figure
+    std::vector<std::string> skipped;  // fallbacks left out: outside the key's model patterns
+    int retries = 0;           // extra attempts on a model already tried
+    bool fellBack = false;     // answered by a model other than the chain's first
 };
 
 class AccessLog {

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace moltbot::gateway {
 
@@ -16,6 +18,7 @@ struct ApiError {
     std::string message;  // for people; never holds a key
     std::string param;    // the request field at fault, or ""
     int64_t retryAfterSeconds = -1;  // sent as Retry-After when >= 0
+    std::vector<std::pair<std::string, std::string>> headers;  // sent along (x-ratelimit-*, WWW-Authenticate)
 };
 
 // The JSON body of `error`.

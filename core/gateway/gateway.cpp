@@ -2,6 +2,7 @@
 
 #include "core/gateway/chat_request.hpp"
 #include "core/gateway/completion_encoder.hpp"
+#include "core/config/files.hpp"
 
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/http.hpp>
@@ -21,6 +22,7 @@ double msSince(Clock::time_point start) {
 }
 
 void respondError(Exchange &exchange, AccessRecord &record, const ApiError &error, Headers headers = {}) {
+    headers.insert(headers.end(), error.headers.begin(), error.headers.end());
     if (error.retryAfterSeconds >= 0) headers.emplace_back("Retry-After", std::to_string(error.retryAfterSeconds));
     exchange.respond(error.status, headers, kJson, errorBody(error));
     record.status = error.status;
@@ -87,6 +89,114 @@ void replayResponse(const rapidjson::Value &response, Emit &&emit) {
     emit(MB_EVENT_DONE, event);
 }
 
+std::string joined(const std::vector<std::string> &items) {
+    std::string out;
+    for (const auto &item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+// A key limited to model patterns: its primary must match (403 otherwise), fallbacks that do not are left out and
+// returned, for the response to say so.
+std::vector<std::string> restrictToKey(std::vector<pipeline::ChainEntry> &chain, const keys::GatewayKey &key) {
+    std::vector<std::string> skipped;
+    if (key.models.empty() || chain.empty()) return skipped;
+    if (std::string primary = chain.front().ref.full(); !key.allowsModel(primary)) {
+        ApiError forbidden = apiError(403, "permission_error", "model_not_allowed",
+                                      "the key '" + key.name + "' may not use " + primary + "; it may use " +
+                                          joined(key.models));
+        forbidden.param = "model";
+        throw forbidden;
+    }
+    std::erase_if(chain, [&](const pipeline::ChainEntry &entry) {
+        std::string ref = entry.ref.full();
+        if (key.allowsModel(ref)) return false;
+        skipped.push_back(std::move(ref));
+        return true;
+    });
+    return skipped;
+}
+
+// The answer text of a text delta, for the request log (gateway.logContent).
+void logText(std::string &answer, uint32_t kind, const rapidjson::Value &event) {
+    if (kind == MB_EVENT_TEXT_DELTA) requestlog::appendLogged(answer, sdk::json::getString(event, "text"));
+}
+
+// What a refusal counts as in the metrics' rejections, or "" for an error that is not one.
+std::string_view rejectionReason(const ApiError &error) {
+    if (error.status == 401) return "auth";
+    if (error.code == "model_not_allowed") return "model";
+    if (error.code == "budget_exceeded") return "budget";
+    if (error.code == "rate_limit_exceeded") return error.type == "tokens" ? "tpm" : "rpm";
+    return {};
+}
+
+RequestSample sample(const AccessRecord &record) {
+    RequestSample sample;
+    sample.model = record.model;
+    sample.key = record.key;
+    sample.status = record.status;
+    sample.latencySeconds = record.durationMs / 1000.0;
+    // For an answer that is not streamed the first byte is the whole answer: no time to first token.
+    sample.ttftSeconds = record.stream && record.firstByteMs >= 0 ? record.firstByteMs / 1000.0 : -1;
+    sample.promptTokens = std::max<int64_t>(0, record.promptTokens);
+    sample.completionTokens = std::max<int64_t>(0, record.completionTokens);
+    sample.cachedTokens = std::max<int64_t>(0, record.cachedTokens);
+    sample.costUsd = std::max(0.0, record.cost);
+    sample.retries = record.retries;
+    sample.fellBack = record.fellBack;
+    return sample;
+}
+
+// The longest answer a model of unknown limits is assumed to give, when the request sets no max_tokens.
+constexpr int64_t kAssumedMaxOutput = 131'072;
+
+// The most the request can cost on any model of its chain (limits::worstCaseCost); a model without catalog prices
+// counts as free until its upstream reports a cost.
+double worstCase(session::Session &session, const std::vector<pipeline::ChainEntry> &chain, const ChatRequest &request,
+                 int64_t bodyBytes) {
+    int64_t asked = -1;
+    for (const char *name : {"max_completion_tokens", "max_tokens"}) {
+        if (auto member = request.body.FindMember(name); member != request.body.MemberEnd() && member->value.IsInt64()) {
+            asked = std::max<int64_t>(asked, member->value.GetInt64());  // the larger of the two: a worst case
+        }
+    }
+    double worst = 0;
+    for (const auto &entry : chain) {
+        const session::CatalogModel *model = session.catalogs().entry(entry.ref);
+        if (model == nullptr) continue;
+        int64_t maxOutput = asked >= 0 ? asked
+                            : model->maxOutput > 0 ? model->maxOutput
+                            : model->contextWindow > 0 ? model->contextWindow
+                                                        : kAssumedMaxOutput;
+        if (std::optional<double> cost = limits::worstCaseCost(model->prices, bodyBytes, maxOutput)) {
+            worst = std::max(worst, *cost);
+        }
+    }
+    return worst;
+}
+
+// Ends the request's reservation at its real cost: the upstream's figure, else an estimate from the catalog's prices
+// and the token counts, else (an answer with no usage at all, say a client that left mid-stream) the whole
+// reservation, since tokens were produced and may be billed.
+void settle(session::Session &session, const pipeline::Outcome &outcome, Ticket &ticket, AccessRecord &record) {
+    const pipeline::Usage &usage = outcome.usage;
+    double cost = 0;
+    if (usage.known && usage.cost >= 0) {
+        cost = usage.cost;
+    } else if (usage.known) {
+        if (std::optional<double> estimate = session.estimatedCost(outcome)) {
+            cost = *estimate;
+            record.cost = cost;
+            record.costEstimated = true;
+        }
+    } else if (outcome.outputStarted || outcome.status == MB_OK) {
+        cost = ticket.reservedUsd();
+        record.cost = cost;
+        record.costEstimated = true;
+    }
+    ticket.settle(cost, usage.known ? usage.promptTokens + usage.completionTokens : 0);
+}
+
 }  // namespace
 
 bool Gateway::waitIdle(Clock::time_point deadline) {
@@ -110,6 +220,9 @@ void Gateway::handle(Exchange &exchange) {
     record.method = exchange.method();
     record.path = exchange.path();
     if (draining()) exchange.closeAfter();
+    bool chat = exchange.path() == "/v1/chat/completions" || exchange.path() == "/chat/completions";
+    if (chat) metrics_.requestStarted();
+    requestlog::Entry logged;
     try {
         std::string_view path = exchange.path();
         std::string_view method = exchange.method();
@@ -122,11 +235,23 @@ void Gateway::handle(Exchange &exchange) {
                          {{"Allow", std::string(allowed)}});
             return false;
         };
-        if (path == "/v1/chat/completions" || path == "/chat/completions") {
-            if (allow("POST")) chatCompletions(exchange, record, started);
+        // Every API path needs a key once the gateway has keys; /health, /ready and /metrics are for operators.
+        bool api = path.substr(0, 4) == "/v1/" || path == "/chat/completions" || path == "/models";
+        Caller caller;
+        if (api) {
+            caller = keys_.authenticate(exchange.header("Authorization"), record.timeMs);
+            if (caller.key != nullptr) record.key = caller.key->name;
+        }
+        if (chat) {
+            if (allow("POST")) chatCompletions(exchange, record, started, caller, logged);
         } else if (path == "/v1/models" || path == "/models") {
             if (allow("GET")) listModels(exchange);
             record.status = record.status == 0 ? 200 : record.status;
+        } else if (path == "/metrics") {
+            if (allow("GET")) {
+                exchange.respond(200, {}, Metrics::kContentType, metrics_.render());
+                record.status = 200;
+            }
         } else if (path == "/health") {
             if (allow("GET")) {
                 exchange.respond(200, {}, kJson, R"({"status":"ok"})");
@@ -152,12 +277,35 @@ void Gateway::handle(Exchange &exchange) {
                                       "; the gateway serves POST /v1/chat/completions, GET /v1/models, /health, /ready"));
         }
     } catch (const ApiError &error) {
+        if (std::string_view reason = rejectionReason(error); !reason.empty()) metrics_.rejected(record.key, reason);
         respondError(exchange, record, error);
     } catch (const std::exception &error) {
         respondError(exchange, record, apiError(500, "server_error", "internal", error.what()));
     }
     record.durationMs = msSince(started);
+    if (chat) {
+        metrics_.requestFinished(sample(record));
+        if (requests_ != nullptr) submitToLog(record, logged);
+    }
     log_.write(record);
+    if (std::string warnings = keys_.takeWarnings(); !warnings.empty()) log_.note(warnings);
+}
+
+void Gateway::submitToLog(const AccessRecord &record, requestlog::Entry &logged) {
+    logged.timeMs = record.timeMs;
+    logged.frontEnd = "serve";
+    logged.keyName = record.key;
+    logged.modelAsked = record.modelAsked;
+    if (logged.model.empty()) logged.model = record.model;
+    logged.latencyMs = static_cast<int64_t>(record.durationMs);
+    logged.ttftMs = record.stream && record.firstByteMs >= 0 ? static_cast<int64_t>(record.firstByteMs) : -1;
+    logged.status = record.status;
+    if (!record.error.empty()) logged.errorCode = record.error;
+    if (record.costEstimated) {  // the gateway's estimate, made when the reservation settled
+        logged.costUsd = record.cost;
+        logged.costEstimated = true;
+    }
+    requests_->submit(std::move(logged));
 }
 
 std::shared_ptr<const std::string> Gateway::modelsJson(const std::shared_ptr<session::Session> &session) {
@@ -198,7 +346,8 @@ void Gateway::listModels(Exchange &exchange) {
     exchange.respond(200, {}, kJson, *modelsJson(session));
 }
 
-void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::time_point started) {
+void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::time_point started,
+                              const Caller &caller, requestlog::Entry &logged) {
     if (draining()) {
         ApiError error = apiError(503, "service_unavailable_error", "draining", "the gateway is shutting down");
         error.retryAfterSeconds = 1;
@@ -237,6 +386,14 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
     case BodyRead::Ok: break;
     }
     ChatRequest request = parseChatRequest(text);
+    auto textBytes = static_cast<int64_t>(text.size());
+    bool logContent = settings_.logContent && requests_ != nullptr;
+    if (logContent) {
+        // The conversation as the client sent it: its messages array, as JSON.
+        if (auto messages = request.body.FindMember("messages"); messages != request.body.MemberEnd()) {
+            requestlog::appendLogged(logged.prompt, config::toCompactJson(messages->value));
+        }
+    }
     text = std::string();  // the parsed document holds the request from here on
     record.stream = request.stream;
     record.modelAsked = request.model.value_or("");
@@ -266,13 +423,15 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         notFound.param = "model";
         throw notFound;
     }
+    if (caller.key != nullptr) record.skipped = restrictToKey(chain, *caller.key);
+    Ticket ticket = keys_.admit(caller, worstCase(*session, chain, request, textBytes), record.timeMs);
 
     std::string currentRef;
     std::set<std::string> tried;  // the models attempts started on (a model skipped for its cooldown is not tried)
     pipeline::Output output;
     output.attemptStarted = [&](const std::string &ref, int) {
         currentRef = ref;
-        tried.insert(ref);
+        if (!tried.insert(ref).second) ++record.retries;
     };
     // The client's connection is polled at most every 10 ms: the transport asks every 50 ms at most, emit more.
     bool gone = false;
@@ -287,7 +446,10 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
     };
     int64_t created = record.timeMs / 1000;
     auto modelHeaders = [&](const std::string &ref, int attempts) {
-        return Headers{{"x-moltbot-model", ref}, {"x-moltbot-attempts", std::to_string(attempts)}};
+        Headers headers{{"x-moltbot-model", ref}, {"x-moltbot-attempts", std::to_string(attempts)}};
+        if (!record.skipped.empty()) headers.emplace_back("x-moltbot-skipped-models", joined(record.skipped));
+        for (auto &header : ticket.rateHeaders()) headers.push_back(std::move(header));
+        return headers;
     };
     auto noteOutcome = [&](const pipeline::Outcome &outcome) {
         // Cooldowns live in memory and in <state>/cooldowns.json (written only when the table changed).
@@ -296,17 +458,30 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         }
         record.model = outcome.ref;
         record.attempts = static_cast<int>(tried.size());
+        record.provider = outcome.provider;
+        record.fellBack = outcome.status == MB_OK && !chain.empty() && outcome.ref != chain.front().ref.full();
         if (outcome.usage.known) {
             record.promptTokens = outcome.usage.promptTokens;
             record.completionTokens = outcome.usage.completionTokens;
             record.cachedTokens = outcome.usage.cachedTokens;
+            record.cacheWriteTokens = outcome.usage.cacheWriteTokens;
             record.cost = outcome.usage.cost;
         }
+        settle(*session, outcome, ticket, record);
+        logged.recordOutcome(outcome);
     };
 
     if (!request.stream) {
         ResponseBuilder builder;
-        output.event = [&](uint32_t kind, const rapidjson::Value &event) { builder.add(kind, event); };
+        output.event = [&](uint32_t kind, const rapidjson::Value &event) {
+            builder.add(kind, event);
+            if (!logContent) return;
+            if (kind == MB_EVENT_RESPONSE) {
+                replayResponse(event, [&](uint32_t part, const rapidjson::Value &value) { logText(logged.answer, part, value); });
+            } else {
+                logText(logged.answer, kind, event);
+            }
+        };
         pipeline::Outcome outcome = session->run(chain, request.body, false, output, cancelled);
         noteOutcome(outcome);
         if (gone) return clientClosed();
@@ -337,6 +512,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
             }
             streaming = true;
         }
+        if (logContent) logText(logged.answer, kind, event);
         std::string data = encoder.encode(kind, event);
         if (!data.empty() && !gone && !exchange.write(data)) gone = true;
     };

@@ -5,6 +5,9 @@
 
 #include "core/gateway/access_log.hpp"
 #include "core/gateway/exchange.hpp"
+#include "core/gateway/key_gate.hpp"
+#include "core/gateway/metrics.hpp"
+#include "core/requestlog/request_log.hpp"
 #include "core/gateway/settings.hpp"
 #include "core/session/session.hpp"
 
@@ -36,8 +39,11 @@ private:
 
 class Gateway {
 public:
-    Gateway(SessionHolder &sessions, Settings settings, AccessLog &log)
-        : sessions_(sessions), settings_(std::move(settings)), log_(log) {}
+    // `requests` is the request log, nullptr when logs are off.
+    Gateway(SessionHolder &sessions, Settings settings, AccessLog &log, KeyGate &keys, Metrics &metrics,
+            requestlog::RequestLog *requests)
+        : sessions_(sessions), settings_(std::move(settings)), log_(log), keys_(keys), metrics_(metrics),
+          requests_(requests) {}
 
     // Held by the server around each request, from its head to the last byte of its response (Poco writes a
     // stream's last chunk after handle() returned): a drain waits for every one.
@@ -62,13 +68,18 @@ public:
     int inFlight() const { return inFlight_.load(); }
 
 private:
-    void chatCompletions(Exchange &exchange, AccessRecord &record, std::chrono::steady_clock::time_point started);
+    void chatCompletions(Exchange &exchange, AccessRecord &record, std::chrono::steady_clock::time_point started,
+                         const Caller &caller, requestlog::Entry &logged);
+    void submitToLog(const AccessRecord &record, requestlog::Entry &logged);
     void listModels(Exchange &exchange);
     std::shared_ptr<const std::string> modelsJson(const std::shared_ptr<session::Session> &session);
 
     SessionHolder &sessions_;
     const Settings settings_;
     AccessLog &log_;
+    KeyGate &keys_;
+    Metrics &metrics_;
+    requestlog::RequestLog *requests_;
     std::atomic<bool> draining_{false};
     std::atomic<int> inFlight_{0};     // requests between head and the end of their response (InFlight)
     std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent

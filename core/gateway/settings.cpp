@@ -25,6 +25,9 @@ Settings Settings::fromConfig(const config::Config &config) {
     integer("upstreamConnectTimeoutSeconds", settings.upstreamConnectTimeoutSeconds);
     integer("upstreamIdleTimeoutSeconds", settings.upstreamIdleTimeoutSeconds);
     string("logFormat", settings.logFormat);
+    if (auto it = block->FindMember("logContent"); it != block->MemberEnd() && it->value.IsBool()) {
+        settings.logContent = it->value.GetBool();
+    }
     return settings;
 }
 

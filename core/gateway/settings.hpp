@@ -20,6 +20,7 @@ struct Settings {
     int upstreamConnectTimeoutSeconds = 10;  // to connect to a provider
     int upstreamIdleTimeoutSeconds = 120;    // a provider's longest silence mid-answer
     std::string logFormat = "text";          // the access log: "text" or "json"
+    bool logContent = false;                 // the request log keeps prompts and answers too (docs/request-log.md)
 
     // The `gateway` block of `config` over the defaults (the config is validated: types are right).
     static Settings fromConfig(const config::Config &config);

@@ -22,9 +22,12 @@ std::optional<Cooldown> CooldownStore::active(const std::string &ref, int64_t no
 
 void CooldownStore::recordFailure(const std::string &ref, int64_t nowMs, int64_t retryAfterMs,
                                   const std::string &reason) {
-    std::lock_guard lock(mutex_);
-    table_.recordFailure(ref, nowMs, retryAfterMs, reason);
-    changed_ = true;
+    {
+        std::lock_guard lock(mutex_);
+        table_.recordFailure(ref, nowMs, retryAfterMs, reason);
+        changed_ = true;
+    }
+    if (listener_) listener_(ref);
 }
 
 void CooldownStore::recordSuccess(const std::string &ref) {

@@ -5,6 +5,7 @@
 #include "core/pipeline/cooldowns.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -18,7 +19,10 @@ public:
     explicit CooldownStore(std::filesystem::path file = {});
 
     std::optional<Cooldown> active(const std::string &ref, int64_t nowMs) const;
+    // Puts `ref` in cooldown (the next step of its ladder) and tells the listener, outside the lock.
     void recordFailure(const std::string &ref, int64_t nowMs, int64_t retryAfterMs, const std::string &reason);
+    // Called for every cooldown started (the gateway counts them). Set before the store is shared.
+    void onFailure(std::function<void(const std::string &ref)> listener) { listener_ = std::move(listener); }
     void recordSuccess(const std::string &ref);
     Cooldowns snapshot() const;
 
@@ -31,6 +35,7 @@ private:
     mutable std::mutex mutex_;
     Cooldowns table_;
     std::string saved_;
+    std::function<void(const std::string &ref)> listener_;
     bool changed_ = false;  // a failure recorded, or an entry cleared, since the last save
 };
 

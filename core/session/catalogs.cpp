@@ -52,6 +52,10 @@ Catalog readCatalog(runtime::Runtime &host, const std::string &prefix, std::ostr
             if (event.HasMember("context_length") && event["context_length"].IsInt64()) {
                 model.contextWindow = event["context_length"].GetInt64();
             }
+            if (event.HasMember("max_completion_tokens") && event["max_completion_tokens"].IsInt64()) {
+                model.maxOutput = event["max_completion_tokens"].GetInt64();
+            }
+            if (event.HasMember("pricing")) model.prices = limits::parsePrices(event["pricing"]);
             catalog[event["id"].GetString()] = std::move(model);
             return true;
         });
@@ -109,11 +113,14 @@ const CatalogModel *Catalogs::find(const pipeline::ModelRef &ref) {
     return nullptr;
 }
 
-bool Catalogs::known(const pipeline::ModelRef &ref) {
-    if (of(ref.prefix).empty() || find(ref) != nullptr) return true;
+const CatalogModel *Catalogs::entry(const pipeline::ModelRef &ref) {
+    if (const CatalogModel *model = find(ref)) return model;
     std::size_t colon = ref.id.rfind(':');
-    return colon != std::string::npos && colon > 0 && find({ref.prefix, ref.id.substr(0, colon)}) != nullptr;
+    if (colon == std::string::npos || colon == 0) return nullptr;
+    return find({ref.prefix, ref.id.substr(0, colon)});
 }
+
+bool Catalogs::known(const pipeline::ModelRef &ref) { return of(ref.prefix).empty() || entry(ref) != nullptr; }
 
 std::vector<std::string> Catalogs::closest(const std::string &prefix, const std::string &id, std::size_t count) {
     if (id.size() > 256) return {};  // an edit distance per catalog id would cost more than the suggestion is worth

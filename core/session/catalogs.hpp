@@ -3,6 +3,7 @@
 // that a requested model exists. Thread-safe.
 #pragma once
 
+#include "core/limits/pricing.hpp"
 #include "core/pipeline/model_ref.hpp"
 
 #include <iosfwd>
@@ -27,6 +28,8 @@ struct CatalogModel {
     std::string name;
     std::string input;          // "text", "text+image"
     int64_t contextWindow = 0;
+    int64_t maxOutput = 0;      // the longest answer, 0 when the catalog does not say
+    limits::Prices prices;      // per token, for budgets and cost estimates
 };
 
 using Catalog = std::map<std::string, CatalogModel>;  // by provider-local id
@@ -58,6 +61,8 @@ public:
     // Whether `ref`'s id is in its prefix's catalog; a catalog that could not be read (or is empty) knows nothing,
     // so every id counts as known. A ":variant" suffix (":nitro", ":floor") is checked by its base id.
     bool known(const pipeline::ModelRef &ref);
+    // The entry of `ref`, or of its base id for a ":variant" ref; nullptr when neither is in the catalog.
+    const CatalogModel *entry(const pipeline::ModelRef &ref);
     // Up to `count` refs of `prefix`'s catalog closest to `id` by edit distance (close enough to be a typo).
     std::vector<std::string> closest(const std::string &prefix, const std::string &id, std::size_t count = 3);
 

@@ -145,4 +145,14 @@ pipeline::Outcome Session::run(const std::vector<pipeline::ChainEntry> &chain, c
     return runner.run(chain, request, stream, output);
 }
 
+std::optional<double> Session::estimatedCost(const pipeline::Outcome &outcome) {
+    const pipeline::Usage &usage = outcome.usage;
+    if (!usage.known) return std::nullopt;
+    std::optional<pipeline::ModelRef> ref = pipeline::parseModelRef(outcome.ref);
+    const CatalogModel *model = ref ? catalogs_->entry(*ref) : nullptr;
+    if (model == nullptr) return std::nullopt;
+    return limits::estimateCost(model->prices,
+                                {usage.promptTokens, usage.completionTokens, usage.cachedTokens, usage.cacheWriteTokens});
+}
+
 }  // namespace moltbot::session

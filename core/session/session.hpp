@@ -12,6 +12,7 @@
 
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ public:
     std::vector<pipeline::ChainEntry> chain(const std::vector<ModelName> &names) const;
     // The configured fallbacks as names.
     std::vector<ModelName> configuredFallbacks() const;
+    // The cost of an outcome's usage at the catalog prices of the model that answered, for an upstream that reported
+    // tokens but no cost; std::nullopt without usage or prices.
+    std::optional<double> estimatedCost(const pipeline::Outcome &outcome);
     // The prefixes models can be asked for under (listablePrefixes), sorted.
     std::vector<std::string> prefixes() const;
 

@@ -1,11 +1,13 @@
 // `moltbot agent`: send a message to the configured model chain and stream the answer (docs/cli.md, docs/pipeline.md).
 #include "host/cli.hpp"
+#include "host/commands/agent_log.hpp"
 #include "host/commands/config_support.hpp"
 
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
 #include "core/http/cancel.hpp"
 #include "core/pipeline/runner.hpp"
+#include "core/requestlog/request_log.hpp"
 #include "core/runtime/runtime.hpp"
 #include "core/session/session.hpp"
 #include "core/util/secrets.hpp"
@@ -29,6 +31,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -148,7 +151,7 @@ std::string usageLine(const Outcome &outcome) {
 }
 
 // Written straight to `out`, not built as a string first: the text may be up to 32 MiB.
-void writeOutcomeJson(std::ostream &out, const Outcome &outcome) {
+void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::string &conversationId) {
     rapidjson::Document document(rapidjson::kObjectType);
     auto &allocator = document.GetAllocator();
     auto add = [&](const char *name, rapidjson::Value value) {
@@ -187,6 +190,7 @@ void writeOutcomeJson(std::ostream &out, const Outcome &outcome) {
         attempts.PushBack(item, allocator);
     }
     add("attempts", std::move(attempts));
+    add("conversation_id", conversationId.empty() ? rapidjson::Value() : jsonString(conversationId, allocator));
     if (outcome.status != MB_OK) add("error", jsonString(outcome.error, allocator));
     rapidjson::OStreamWrapper stream(out);
     rapidjson::PrettyWriter<rapidjson::OStreamWrapper> writer(stream);
@@ -221,6 +225,13 @@ public:
         messages_.PushBack(message, messages_.GetAllocator());
     }
     void dropLast() { messages_.PopBack(); }
+    // The turns of an earlier conversation (--continue, --cid), after the system prompt.
+    void addHistory(const History &history) {
+        for (const auto &[prompt, answer] : history.turns) {
+            add("user", prompt);
+            add("assistant", answer);
+        }
+    }
     // The request the pipeline sends: {"messages": [...]}. Valid until the next add() or dropLast().
     const rapidjson::Value &request() {
         request_.SetObject();
@@ -277,7 +288,8 @@ public:
     std::string details() const override {
         return "The model is --model, else agents.defaults.model.primary; agents.defaults.model.fallbacks follow in "
                "order (docs/pipeline.md). Without --message, a pipe is read as the message and a terminal starts a "
-               "chat that keeps the conversation until EOF or /exit.\n"
+               "chat that keeps the conversation until EOF or /exit. Every request is recorded in the request log "
+               "('moltbot logs'); -c/--continue and --cid send an earlier conversation's turns first.\n"
                "Exit codes: 0 answered, 1 usage or configuration error, 2 the request failed on every model, "
                "130 cancelled (Ctrl-C).";
     }
@@ -286,6 +298,8 @@ public:
         options.addOption(Option("message", "m", "the message to send ('-' reads standard input)").argument("TEXT"));
         options.addOption(Option("model", "", "model ref or alias to ask instead of the default").argument("REF"));
         options.addOption(Option("system", "", "a system prompt placed before the conversation").argument("TEXT"));
+        options.addOption(Option("continue", "c", "carry on the latest conversation of the request log"));
+        options.addOption(Option("cid", "", "carry on the conversation with this id (see 'moltbot logs')").argument("ID"));
         options.addOption(Option("no-stream", "", "wait for the whole answer instead of streaming it"));
         options.addOption(Option("no-fallbacks", "", "ask only the first model, not the configured fallbacks"));
         options.addOption(Option("json", "", "print one JSON object: text, model, provider, usage, attempts"));
@@ -302,8 +316,13 @@ public:
             throw UsageError{"unexpected argument '" + invocation.positionals.front() +
                              "'; pass the message with --message (-m)"};
         }
+        if (invocation.has("continue") && invocation.has("cid")) {
+            throw UsageError{"pass either --continue (-c) or --cid, not both"};
+        }
         auto config = std::make_shared<config::Config>(loadConfig(true));
         config->applyEnvBlock();
+        bool logging = requestlog::enabledIn(*config);
+        std::optional<History> history = loadHistory(invocation, logging);
 
         runtime::RuntimeOptions options;
         options.transport.connectTimeout = millis(seconds(invocation, "connect-timeout", 10));
@@ -322,8 +341,26 @@ public:
 
         bool json = invocation.has("json");
         bool stream = !invocation.has("no-stream");
+        AgentLog log(logging, history ? history->conversationId : std::string(), streams.err);
+        // The request being answered, for the log: its entry takes the answer as it arrives (up to the log's bound,
+        // however long the answer printed) and the time to its first text.
+        struct Turn {
+            requestlog::Entry entry;
+            std::chrono::steady_clock::time_point started;
+        };
+        Turn *turn = nullptr;
         pipeline::Output output;
-        if (!json) output.text = writeOut;
+        output.text = [&turn, json](std::string_view text) {
+            if (turn != nullptr && !text.empty()) {
+                if (turn->entry.ttftMs < 0) {
+                    turn->entry.ttftMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - turn->started)
+                                             .count();
+                }
+                requestlog::appendLogged(turn->entry.answer, text);
+            }
+            if (!json) writeOut(text);
+        };
         auto statusLine = [&streams](std::string_view line) {
             endLine();
             streams.err << "moltbot: " << line << "\n";
@@ -335,11 +372,30 @@ public:
         };
         if (verbose) output.verbose = statusLine;
 
-        Conversation conversation(invocation.value("system"));
+        auto exitCode = [](int32_t status) {
+            if (status == MB_OK) return static_cast<int>(kOk);
+            if (status == MB_ERR_CANCELLED) return static_cast<int>(kCancelled);
+            return static_cast<int>(kAllFailed);
+        };
+
+        // --system, else the system prompt of the conversation carried on.
+        std::string system = invocation.has("system") ? invocation.value("system") : history ? history->system : "";
+        Conversation conversation(system);
+        if (history) conversation.addHistory(*history);
+        std::string modelAsked = invocation.has("model") ? invocation.value("model") : session.config().primaryModel();
         auto ask = [&](const std::string &message) {
             conversation.add("user", message);
             auto started = std::chrono::steady_clock::now();
+            Turn current{{}, started};
+            if (!log.conversationId().empty()) {
+                current.entry.timeMs = nowMs();
+                current.entry.modelAsked = modelAsked;
+                requestlog::appendLogged(current.entry.prompt, message);
+                requestlog::appendLogged(current.entry.system, system);
+                turn = &current;
+            }
             Outcome outcome = session.run(chain, conversation.request(), stream, output);
+            turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
                 streams.err << "moltbot: warning: could not save model cooldowns: " << why << "\n";
             }
@@ -352,8 +408,22 @@ public:
             } else {
                 conversation.dropLast();
             }
+            if (!log.conversationId().empty()) {
+                current.entry.recordOutcome(outcome);
+                if (current.entry.costUsd < 0) {  // the upstream gave tokens but no cost: the catalog's prices
+                    if (std::optional<double> estimate = session.estimatedCost(outcome)) {
+                        current.entry.costUsd = *estimate;
+                        current.entry.costEstimated = true;
+                    }
+                }
+                current.entry.latencyMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count();
+                current.entry.status = exitCode(outcome.status);
+                log.record(std::move(current.entry));
+            }
             if (json) {
-                writeOutcomeJson(streams.out, outcome);
+                writeOutcomeJson(streams.out, outcome, log.conversationId());
             } else {
                 endLine();
                 if (outcome.status == MB_OK) {
@@ -368,12 +438,8 @@ public:
                 auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
                 streams.err << "moltbot: total " << elapsed.count() << " ms\n";
             }
+            log.printWarnings();
             return outcome.status;
-        };
-        auto exitCode = [](int32_t status) {
-            if (status == MB_OK) return static_cast<int>(kOk);
-            if (status == MB_ERR_CANCELLED) return static_cast<int>(kCancelled);
-            return static_cast<int>(kAllFailed);
         };
 
         std::string message = invocation.value("message");
@@ -387,7 +453,12 @@ public:
             return exitCode(ask(message));
         }
         // A terminal and no message: a chat that keeps the conversation.
-        streams.err << "Chatting with " << chain.front().ref.full() << ". Type /exit or press Ctrl-D to leave.\n";
+        streams.err << "Chatting with " << chain.front().ref.full();
+        if (history) {
+            streams.err << ", carrying on conversation " << history->conversationId << " (" << history->turns.size()
+                        << " earlier turns)";
+        }
+        streams.err << ". Type /exit or press Ctrl-D to leave.\n";
         int32_t last = MB_OK;
         for (;;) {
             streams.err << "you> " << std::flush;

@@ -1,6 +1,7 @@
 // `moltbot plugins list` and `moltbot plugins path`: what the loader found, skipped and shadowed, and where it looked.
 #include "host/cli.hpp"
 #include "host/commands/group.hpp"
+#include "host/commands/table.hpp"
 
 #include "core/plugin/registry.hpp"
 
@@ -11,7 +12,6 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <ostream>
@@ -46,23 +46,6 @@ std::vector<std::string> capabilityNames(uint32_t capabilities) {
         if (capabilities & flag) names.emplace_back(name);
     }
     return names;
-}
-
-// Rows of cells printed as columns two spaces apart; the last column is not padded.
-void printTable(std::ostream &out, const std::vector<std::vector<std::string>> &rows) {
-    std::vector<std::size_t> widths;
-    for (const auto &row : rows) {
-        widths.resize(std::max(widths.size(), row.size()));
-        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-    }
-    for (const auto &row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-        }
-        out << line << "\n";
-    }
 }
 
 // The SHA-256 of a plugin file as hex, so users can check they run the file they meant to; "" if unreadable.

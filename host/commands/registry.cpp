@@ -10,6 +10,9 @@ void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
 void addModelsListCommand(CommandList &commands);  // host/commands/models_list.cpp
 void addServeCommand(CommandList &commands);  // host/commands/serve.cpp
+void addKeysCommands(CommandList &commands);  // host/commands/keys.cpp
+void addLogsCommands(CommandList &commands);  // host/commands/logs.cpp
+void addUsageCommand(CommandList &commands);  // host/commands/usage.cpp
 
 CommandList allCommands() {
     CommandList commands;
@@ -20,6 +23,9 @@ CommandList allCommands() {
     addModelsStatusCommand(commands);
     addModelsListCommand(commands);
     addServeCommand(commands);
+    addKeysCommands(commands);
+    addLogsCommands(commands);
+    addUsageCommand(commands);
     return commands;
 }
 

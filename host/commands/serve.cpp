@@ -80,7 +80,7 @@ public:
                               .argument("N"));
         options.addOption(Option("log-format", "", "access log on standard error: text (default) or json").argument("FORMAT"));
         options.addOption(Option("allow-unauthenticated", "",
-                                 "DANGEROUS: listen on a non-loopback address although the gateway has no keys: "
+                                 "DANGEROUS: listen on a non-loopback address although the gateway has no keys (moltbot keys): "
                                  "anyone who reaches it spends your provider credits"));
     }
 
@@ -110,13 +110,24 @@ public:
         if (settings.logFormat != "text" && settings.logFormat != "json") {
             throw UsageError{"--log-format takes text or json, not '" + settings.logFormat + "'"};
         }
-        if (!util::isLoopbackHost(settings.host) && !invocation.has("allow-unauthenticated")) {
+        // The keys file is read now so a broken one stops the start, not the first request.
+        gateway::KeyGate keys(keys::keysPath(), limits::ledgerFolder());
+        bool haveKeys = false;
+        try {
+            haveKeys = !keys::loadKeys(keys::keysPath()).empty();
+        } catch (const config::ConfigError &error) {
+            throw UsageError{error.what()};
+        }
+        if (!util::isLoopbackHost(settings.host) && !haveKeys && !invocation.has("allow-unauthenticated")) {
             throw UsageError{"refusing to listen on " + settings.host +
                              ": the gateway has no keys, so anyone who can reach it would spend your provider "
-                             "credits; listen on 127.0.0.1, or pass --allow-unauthenticated if that is really meant"};
+                             "credits; create one with 'moltbot keys create', listen on 127.0.0.1, or pass "
+                             "--allow-unauthenticated if that is really meant"};
         }
 
+        gateway::Metrics metrics;  // one per process: a reload keeps the counts
         auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
+        cooldowns->onFailure([&metrics](const std::string &ref) { metrics.cooldownStarted(ref); });
         runtime::RuntimeOptions options;
         options.transport.connectTimeout = std::chrono::seconds(settings.upstreamConnectTimeoutSeconds);
         options.transport.idleTimeout = std::chrono::seconds(settings.upstreamIdleTimeoutSeconds);
@@ -129,7 +140,15 @@ public:
         gateway::SessionHolder holder(first);
         first.reset();
         gateway::AccessLog log(streams.err, settings.logFormat == "json");
-        gateway::Gateway gateway(holder, settings, log);
+        // The request log (logs.enabled, read at start): a bounded queue and one writer thread, never in the way of
+        // a request. Its one-time warnings (a full disk, a read-only state folder) go to the access log.
+        std::unique_ptr<requestlog::RequestLog> requests;
+        if (requestlog::enabledIn(holder.current()->config())) {
+            requestlog::Options logOptions;
+            logOptions.warn = [&log](const std::string &message) { log.note("warning: " + message); };
+            requests = std::make_unique<requestlog::RequestLog>(std::move(logOptions));
+        }
+        gateway::Gateway gateway(holder, settings, log, keys, metrics, requests.get());
         std::unique_ptr<gateway::PocoServer> server;
         try {
             server = std::make_unique<gateway::PocoServer>(gateway, settings);
@@ -168,6 +187,7 @@ public:
         if (std::string why = cooldowns->save(sdk::nowMs()); !why.empty()) {
             log.note("warning: could not save model cooldowns: " + why);
         }
+        if (requests) requests->close();  // waits up to 2 s for the queued entries
         log.note("stopped");
         if (!idle) {
             // A plugin call that ignores cancellation: its thread cannot be joined, so the process leaves without it.

@@ -5,7 +5,10 @@
 # reported, never an error. Exits non-zero only when something could not run (a tool missing, a server that did not
 # start or answered wrongly).
 #
-#   tests/bench/gateway.sh [--peers nginx,moltbot,portkey] [--output FILE]
+#   tests/bench/gateway.sh [--peers nginx,moltbot,moltbot-keys,portkey] [--output FILE]
+#
+# moltbot runs twice: as issue 11 measured it (no keys, no request log) and as moltbot-keys (a gateway key with a
+# budget, rpm and tpm, and the request log on), for issue 12's budget: >= 90 % of the throughput, <= 0.1 ms added p50.
 #
 # Environment: MOLTBOT_BIN (default build-bench/host/moltbot, else build/host/moltbot), BENCH_SECONDS (one wrk run,
 # default 5), BENCH_ROUNDS (default 3; the peers take turns run by run, figures are medians), BENCH_STREAMS (default
@@ -24,7 +27,7 @@ ttft_count=${BENCH_TTFT_COUNT:-200}
 fixed_requests=10000
 slow_seconds=40       # how long the slow upstream holds each stream open
 hold_seconds=10       # how long wrk holds the open streams
-peers_arg=nginx,moltbot,portkey
+peers_arg=nginx,moltbot,moltbot-keys,portkey
 output=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 IFS=, read -r -a peers <<<"$peers_arg"
 for peer in "${peers[@]}"; do
-  case $peer in nginx|moltbot|portkey) ;; *) echo "gateway.sh: unknown peer $peer" >&2; exit 2 ;; esac
+  case $peer in nginx|moltbot|moltbot-keys|portkey) ;; *) echo "gateway.sh: unknown peer $peer" >&2; exit 2 ;; esac
 done
 
 if [ -z "${MOLTBOT_BIN:-}" ]; then
@@ -55,7 +58,7 @@ done
 [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || die "nginx's echo module is missing; run scripts/install-bench-deps.sh"
 for peer in "${peers[@]}"; do
   case $peer in
-    moltbot) "$MOLTBOT_BIN" serve --help >/dev/null 2>&1 || die "$MOLTBOT_BIN has no working 'serve' command" ;;
+    moltbot|moltbot-keys) "$MOLTBOT_BIN" serve --help >/dev/null 2>&1 || die "$MOLTBOT_BIN has no working 'serve' command" ;;
     portkey) command -v node >/dev/null && [ -f "$portkey_main" ] || die "the Portkey gateway is missing; run scripts/install-bench-deps.sh" ;;
   esac
 done
@@ -154,10 +157,19 @@ start_nginx() {  # start_nginx NAME UPSTREAM_PORT
   wait_http "http://127.0.0.1:${port[$1]}/v1/models" "${pid[$1]}" || die "nginx ($1) did not start: $(cat "$dir/error.log")"
 }
 
-start_moltbot() {  # start_moltbot NAME UPSTREAM_PORT
+start_moltbot() {  # start_moltbot NAME UPSTREAM_PORT: without keys, the request log off (issue 11's gateway)
   local dir=$work/$1 i
   mkdir -p "$dir/state"
-  printf '{\n  "gateway": {"maxConcurrent": %d}\n}\n' $((streams + 100)) >"$dir/state/moltbot.json"
+  if [ "$1" = moltbot-keys ]; then
+    # A gateway key with a budget, rpm and tpm far above what the run spends, and the request log on (issue 12).
+    printf '{\n  "gateway": {"maxConcurrent": %d}\n}\n' $((streams + 100)) >"$dir/state/moltbot.json"
+    secret=$(MOLTBOT_STATE_DIR=$dir/state "$MOLTBOT_BIN" keys create --name bench --budget 1000000 --rpm 100000000 \
+      --tpm 100000000000 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])') ||
+      die "moltbot keys create failed"
+  else
+    printf '{\n  "gateway": {"maxConcurrent": %d},\n  "logs": {"enabled": false}\n}\n' $((streams + 100)) \
+      >"$dir/state/moltbot.json"
+  fi
   MOLTBOT_STATE_DIR=$dir/state OPENROUTER_BASE_URL=http://127.0.0.1:$2/api/v1 OPENROUTER_API_KEY=$key \
     "$MOLTBOT_BIN" serve --port 0 --threads $((streams + 100)) >"$dir/stdout.log" 2>"$dir/stderr.log" &
   pid[$1]=$!
@@ -172,6 +184,7 @@ start_moltbot() {  # start_moltbot NAME UPSTREAM_PORT
   [ -n "${port[$1]}" ] || die "moltbot serve ($1) did not start: $(tail -5 "$dir/stderr.log")"
   path[$1]=/v1/chat/completions
   headers[$1]=""
+  [ "$1" = moltbot-keys ] && headers[$1]="Authorization: Bearer $secret"
   model[$1]=openrouter/openai/gpt-4o-mini
 }
 
@@ -194,7 +207,7 @@ x-portkey-custom-host: http://127.0.0.1:$2/api/v1"
 start_peer() {  # start_peer PEER UPSTREAM_PORT
   case $1 in
     nginx) start_nginx "$1" "$2" ;;
-    moltbot) start_moltbot "$1" "$2" ;;
+    moltbot|moltbot-keys) start_moltbot "$1" "$2" ;;
     portkey) start_portkey "$1" "$2" ;;
   esac
 }
@@ -347,7 +360,8 @@ $(for peer in "${all[@]}"; do
   echo "    left=${left_open[$peer]:-0}),"
 done)
 }
-names = {"direct": "direct upstream", "nginx": "nginx proxy_pass (floor)", "moltbot": "moltbot serve", "portkey": "Portkey gateway"}
+names = {"direct": "direct upstream", "nginx": "nginx proxy_pass (floor)", "moltbot": "moltbot serve",
+         "moltbot-keys": "moltbot serve, keys + limits + log", "portkey": "Portkey gateway"}
 d = data["direct"]
 rows = []
 def row(label, fmt, budget="", verdict=""):
@@ -367,6 +381,13 @@ if m and "nginx" in data:
 if m and "portkey" in data:
     times = m["rps"] / data["portkey"]["rps"]
     row("64 connections: moltbot / Portkey", lambda p: f"{times:.1f}x" if p == "moltbot" else "", ">= 10x", ok(times >= 10))
+k = data.get("moltbot-keys")
+if m and k:
+    kept = k["rps"] / m["rps"] * 100
+    row("64 connections: with keys, limits and log / without", lambda p: f"{kept:.0f} %" if p == "moltbot-keys" else "",
+        ">= 90 %", ok(kept >= 90))
+    row("1 connection: p50 added by keys, limits and log", lambda p: f"{k['l50'] - m['l50']:+.3f} ms" if p == "moltbot-keys" else "",
+        "<= 0.1 ms", ok(k["l50"] - m["l50"] <= 0.1))
 row("stream: time to first token (median)", lambda p: f"{data[p]['ttft']:.3f} ms")
 row("stream: added time to first token", lambda p: "" if p == "direct" else f"{data[p]['ttft'] - d['ttft']:+.3f} ms",
     "<= 0.5 ms", ok(m["ttft"] - d["ttft"] <= 0.5) if m else "")

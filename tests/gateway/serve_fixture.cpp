@@ -24,7 +24,8 @@ ServeFixture::ServeFixture(const std::string &config, sim::Options simulator) : 
 void ServeFixture::writeConfig(const std::string &config) const { state.write("moltbot.json", config); }
 
 void ServeFixture::start(std::vector<std::string> flags) {
-    std::vector<std::string> argv{moltbot::test::moltbotBinary().string(), "serve", "--port", "0"};
+    std::vector<std::string> argv = launcher;
+    argv.insert(argv.end(), {moltbot::test::moltbotBinary().string(), "serve", "--port", "0"});
     argv.insert(argv.end(), flags.begin(), flags.end());
     moltbot::test::RunOptions options;
     options.env["MOLTBOT_STATE_DIR"] = state.path().string();

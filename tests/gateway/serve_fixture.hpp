@@ -35,6 +35,8 @@ public:
 
     sim::test::Fixture sim;
     moltbot::test::TempDir state;
+    // Put before the binary on its command line ({"prlimit", "--fsize=65536"}): a limit for the server alone.
+    std::vector<std::string> launcher;
 
 private:
     std::unique_ptr<moltbot::test::Background> server_;
