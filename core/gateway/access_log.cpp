@@ -1,5 +1,7 @@
 #include "core/gateway/access_log.hpp"
 
+#include "core/util/time.hpp"
+
 #include <moltbot/sdk/json.hpp>
 
 #include <cstdio>
@@ -9,16 +11,6 @@
 namespace moltbot::gateway {
 
 namespace {
-
-std::string isoTime(int64_t epochMs) {
-    std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[40];
-    std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(text + length, sizeof text - length, ".%03dZ", static_cast<int>(epochMs % 1000));
-    return text;
-}
 
 // A client's text in a text log line: at most 200 bytes, control characters and spaces as '?', so that it can
 // neither forge a line nor split a field.
@@ -43,7 +35,7 @@ void AccessLog::write(const AccessRecord &r) {
     std::string line;
     if (json_) {
         line = "{\"time\":";
-        json::appendString(line, isoTime(r.timeMs));
+        json::appendString(line, util::utcTimeMillis(r.timeMs));
         line += ",\"method\":";
         json::appendString(line, r.method);
         line += ",\"path\":";
@@ -83,7 +75,7 @@ void AccessLog::write(const AccessRecord &r) {
         }
         line += "}\n";
     } else {
-        line = isoTime(r.timeMs) + " " + field(r.method) + " " + field(r.path) + " " + std::to_string(r.status);
+        line = util::utcTimeMillis(r.timeMs) + " " + field(r.method) + " " + field(r.path) + " " + std::to_string(r.status);
         if (!r.key.empty()) line += " key=" + field(r.key);
         if (!r.modelAsked.empty()) line += " asked=" + field(r.modelAsked);
         if (!r.model.empty()) line += " model=" + r.model;

@@ -7,8 +7,8 @@
 #include "host/commands/keys_flags.hpp"
 #include "host/commands/table.hpp"
 
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/Timestamp.h>
+#include "core/util/time.hpp"
+
 #include <Poco/Util/Option.h>
 
 #include <chrono>
@@ -22,14 +22,11 @@ namespace moltbot::cli {
 namespace {
 
 using keys::GatewayKey;
+using util::utcTime;
 
 int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string utcTime(int64_t epochMs, const char *format = "%Y-%m-%dT%H:%M:%SZ") {
-    return Poco::DateTimeFormatter::format(Poco::Timestamp(epochMs * 1000), format);
 }
 
 // Two decimals, four below a cent so that a few cheap requests do not show as nothing.

@@ -5,6 +5,7 @@
 #include "core/config/json_path.hpp"
 #include "core/requestlog/queries.hpp"
 #include "core/requestlog/request_log.hpp"
+#include "core/util/time.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/request_log_support.hpp"
 
@@ -74,14 +75,14 @@ void printLine(const Entry &entry, std::ostream &out) {
     if (std::string time = timing(entry); !time.empty()) parts.push_back(time);
     if (entry.attempts.size() > 1) parts.push_back(std::to_string(entry.attempts.size()) + " attempts");
     if (!entry.conversationId.empty()) parts.push_back("conversation " + entry.conversationId);
-    out << logTime(entry.timeMs);
+    out << util::utcTime(entry.timeMs);
     for (std::size_t i = 0; i < parts.size(); ++i) out << (i == 0 ? " " : " · ") << parts[i];
     out << "\n";
 }
 
 // The conversation view, Markdown as `llm logs` prints it.
 void printConversation(const Entry &entry, std::ostream &out) {
-    out << "# " << logTime(entry.timeMs);
+    out << "# " << util::utcTime(entry.timeMs);
     if (!entry.conversationId.empty()) out << "    conversation: " << entry.conversationId;
     out << "\n\nModel: **" << (entry.model.empty() ? entry.modelAsked : entry.model) << "**";
     if (!entry.provider.empty()) out << " via " << entry.provider;
@@ -106,7 +107,7 @@ rapidjson::Value entryJson(const Entry &entry, rapidjson::Document::AllocatorTyp
         item.AddMember(rapidjson::StringRef(name), value, allocator);
     };
     add("id", rapidjson::Value(entry.id));
-    add("time", jsonString(logTime(entry.timeMs), allocator));
+    add("time", jsonString(util::utcTime(entry.timeMs), allocator));
     add("time_ms", rapidjson::Value(entry.timeMs));
     add("front_end", jsonString(entry.frontEnd, allocator));
     add("key", optionalString(entry.keyName, allocator));

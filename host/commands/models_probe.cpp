@@ -6,6 +6,7 @@
 #include "core/config/paths.hpp"
 #include "core/http/cancel.hpp"
 #include "core/runtime/runtime.hpp"
+#include "core/util/time.hpp"
 
 #include <moltbot/sdk/http.hpp>
 #include <moltbot/ext/key_info.h>
@@ -22,16 +23,6 @@ namespace moltbot::cli {
 namespace {
 
 using sdk::nowMs;
-
-// "2026-11-25T05:01:00Z"
-std::string isoTime(int64_t epochMs) {
-    std::time_t seconds = static_cast<std::time_t>(epochMs / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 // "45s", "12m", "3h 5m"
 std::string duration(int64_t ms) {
@@ -172,7 +163,7 @@ void StatusExtras::printText(std::ostream &out) const {
     out << "\nCooldowns (" << cooldowns.size() << ")" << (cooldowns.empty() ? ": -" : "") << "\n";
     int64_t now = nowMs();
     for (const auto &[ref, entry] : cooldowns) {
-        out << "- " << ref << " until " << isoTime(entry.untilMs) << " (in " << duration(entry.untilMs - now) << "; "
+        out << "- " << ref << " until " << util::utcTime(entry.untilMs) << " (in " << duration(entry.untilMs - now) << "; "
             << entry.reason << ", " << entry.failures << (entry.failures == 1 ? " failure" : " failures") << ")\n";
     }
 }
@@ -198,7 +189,7 @@ void StatusExtras::addJson(rapidjson::Document &doc) const {
     for (const auto &[ref, entry] : cooldowns) {
         rapidjson::Value item(rapidjson::kObjectType);
         item.AddMember("model", jsonString(ref, allocator), allocator);
-        item.AddMember("until", jsonString(isoTime(entry.untilMs), allocator), allocator);
+        item.AddMember("until", jsonString(util::utcTime(entry.untilMs), allocator), allocator);
         item.AddMember("untilMs", entry.untilMs, allocator);
         item.AddMember("reason", jsonString(entry.reason, allocator), allocator);
         item.AddMember("failures", entry.failures, allocator);

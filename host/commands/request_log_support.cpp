@@ -4,9 +4,6 @@
 #include "core/util/duration.hpp"
 
 #include <moltbot/sdk/http.hpp>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/Timestamp.h>
 
 #include <cstdio>
 
@@ -31,10 +28,6 @@ std::optional<requestlog::LogReader> openRequestLog() {
     } catch (const requestlog::ReadError &problem) {
         throw UsageError{problem.what()};
     }
-}
-
-std::string logTime(int64_t epochMs) {
-    return Poco::DateTimeFormatter::format(Poco::Timestamp(epochMs * 1000), Poco::DateTimeFormat::ISO8601_FORMAT);
 }
 
 std::string costText(double usd, bool estimated) {

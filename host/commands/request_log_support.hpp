@@ -18,8 +18,6 @@ std::optional<int64_t> sinceFlag(const Invocation &invocation);
 // is a UsageError.
 std::optional<requestlog::LogReader> openRequestLog();
 
-// "2026-01-05T12:34:56Z"
-std::string logTime(int64_t epochMs);
 // "$0.001069"; "~$0.001069" when estimated.
 std::string costText(double usd, bool estimated = false);
 
