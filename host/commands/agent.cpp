@@ -244,19 +244,16 @@ private:
     rapidjson::Document request_;
 };
 
-// Cancels the run when --timeout expires, through the same token as Ctrl-C, so that transfers and plugins stop
-// the same way.
+// Keeps the CLI's promises on its own. --timeout cancels the run through the same token as Ctrl-C, so transfers and
+// plugins stop the same way; and a plugin call that has not returned kPluginGrace after either (a plugin that never
+// polls is_cancelled) is left behind: one line naming the plugin, then the exit code of a timeout or a cancel.
 class Watchdog {
 public:
+    static constexpr std::chrono::milliseconds kPluginGrace{2000};
+
     Watchdog(http::CancelToken &cancel, std::chrono::milliseconds timeout) {
-        if (timeout == std::chrono::milliseconds::max()) return;
-        thread_ = std::thread([this, &cancel, timeout] {
-            std::unique_lock lock(mutex_);
-            if (!wake_.wait_for(lock, timeout, [this] { return done_; })) {
-                fired_ = true;
-                cancel.cancel();
-            }
-        });
+        auto deadline = timeout == std::chrono::milliseconds::max() ? Clock::time_point::max() : Clock::now() + timeout;
+        thread_ = std::thread([this, &cancel, deadline] { watch(cancel, deadline); });
     }
     ~Watchdog() {
         {
@@ -264,7 +261,7 @@ public:
             done_ = true;
         }
         wake_.notify_all();
-        if (thread_.joinable()) thread_.join();
+        thread_.join();
     }
     Watchdog(const Watchdog &) = delete;
     Watchdog &operator=(const Watchdog &) = delete;
@@ -272,12 +269,48 @@ public:
         std::lock_guard lock(mutex_);
         return fired_;
     }
+    // A plugin call runs for `who` ("the faulty plugin (faulty.so) serving faulty/deaf") until stopped().
+    void running(std::string who) {
+        std::lock_guard lock(mutex_);
+        running_ = std::move(who);
+        cancelSeen_.reset();
+    }
+    void stopped() {
+        std::lock_guard lock(mutex_);
+        running_.clear();
+    }
 
 private:
+    using Clock = std::chrono::steady_clock;
+
+    void watch(http::CancelToken &cancel, Clock::time_point deadline) {
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return done_; })) {
+            Clock::time_point now = Clock::now();
+            if (!fired_ && now >= deadline) {
+                fired_ = true;
+                cancel.cancel();
+            }
+            if (running_.empty() || !cancel.cancelled()) continue;
+            if (!cancelSeen_) cancelSeen_ = now;
+            if (now - *cancelSeen_ < kPluginGrace) continue;
+            // The main thread is stuck in the plugin: say so from here, with what survives (write(2), stdio's
+            // locked flush), and leave without running destructors that would wait for it.
+            std::fflush(stdout);
+            std::string line = "\nmoltbot: " + running_ + " did not return within " +
+                               std::to_string(kPluginGrace.count() / 1000) + " s of " +
+                               (fired_ ? "--timeout" : "Ctrl-C") + " (it ignores cancellation); leaving it behind\n";
+            [[maybe_unused]] ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
+            _exit(fired_ ? kAllFailed : kCancelled);
+        }
+    }
+
     std::mutex mutex_;
     std::condition_variable wake_;
     bool done_ = false;
     bool fired_ = false;
+    std::string running_;
+    std::optional<Clock::time_point> cancelSeen_;
     std::thread thread_;
 };
 
@@ -371,6 +404,12 @@ public:
             if (noticesShown.emplace(line).second) statusLine(line);
         };
         if (verbose) output.verbose = statusLine;
+        output.attemptStarted = [&](const std::string &ref, int) {
+            std::string prefix = ref.substr(0, ref.find('/'));
+            auto provider = session.runtime().registry().find(prefix);
+            watchdog.running(provider ? "the plugin " + provider->info.id + " (" + provider->path.string() + ") serving " + ref
+                                      : "the plugin serving " + ref);
+        };
 
         auto exitCode = [](int32_t status) {
             if (status == MB_OK) return static_cast<int>(kOk);
@@ -395,6 +434,7 @@ public:
                 turn = &current;
             }
             Outcome outcome = session.run(chain, conversation.request(), stream, output);
+            watchdog.stopped();
             turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
                 streams.err << "moltbot: warning: could not save model cooldowns: " << why << "\n";

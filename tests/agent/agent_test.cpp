@@ -199,3 +199,25 @@ TEST_CASE("--timeout ends a request that takes too long") {
     CHECK(result.err.find("longer than --timeout 0.5 s") != std::string::npos);
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
 }
+
+TEST_CASE("a plugin that ignores cancellation: --timeout and Ctrl-C still end the CLI, naming the plugin") {
+    Home home;
+    SUBCASE("--timeout") {
+        auto started = std::chrono::steady_clock::now();
+        RunResult result = home.agent({"--model", "faulty/deaf", "-m", "hi", "--timeout", "0.5"});
+        auto took = std::chrono::steady_clock::now() - started;
+        CHECK(result.exitCode == 2);
+        CHECK(result.out.find("waiting") != std::string::npos);  // what was printed stays
+        CHECK(result.err.find("faulty.so) serving faulty/deaf did not return within 2 s of --timeout") != std::string::npos);
+        CHECK(took < std::chrono::seconds(10));  // 0.5 s, then the 2 s grace; the plugin would sleep 30 s
+    }
+    SUBCASE("Ctrl-C") {
+        RunOptions options;
+        options.signalOnOutput = "waiting";
+        RunResult result = home.agent({"--model", "faulty/deaf", "-m", "hi"}, options);
+        CHECK(result.signalled);
+        CHECK(result.exitCode == 130);
+        CHECK_MESSAGE(result.err.find("did not return within 2 s of Ctrl-C") != std::string::npos, result.err);
+        CHECK(result.exitAfterSignal < std::chrono::seconds(10));
+    }
+}
