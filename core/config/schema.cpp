@@ -52,6 +52,8 @@ public:
                 gateway(child, at);
             } else if (key == "logs") {
                 logs(child, at);
+            } else if (key == "plugins") {
+                plugins(child, at);
             } else {
                 unknown(at);
             }
@@ -266,6 +268,7 @@ private:
                 {"idleTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"upstreamConnectTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"upstreamIdleTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"requestTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"logContent", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) { v.expectBoolean(c, a); }},
                 {"logFormat", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
                      std::string_view format = c.IsString() ? c.GetString() : "";
@@ -277,6 +280,41 @@ private:
     void logs(const rapidjson::Value &value, const PathSegments &path) {
         object(value, path,
                {{"enabled", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) { v.expectBoolean(c, a); }}});
+    }
+
+    // Plugins (docs/abi.md §10): prefixes pinned to a provider, plugins not loaded.
+    void plugins(const rapidjson::Value &value, const PathSegments &path) {
+        object(value, path, {{"prefixes", &Validator::prefixPinsVisit}, {"disabled", &Validator::disabledVisit}});
+    }
+
+    // Provider ids are reverse-DNS names; prefixes are what model refs start with.
+    static bool isName(std::string_view text, bool upperCase) {
+        return !text.empty() && std::all_of(text.begin(), text.end(), [&](unsigned char c) {
+                   return std::islower(c) || std::isdigit(c) || c == '.' || c == '_' || c == '-' ||
+                          (upperCase && std::isupper(c));
+               });
+    }
+
+    static void prefixPinsVisit(Validator &v, const rapidjson::Value &value, const PathSegments &path) {
+        if (!v.expectObject(value, path)) return;
+        v.forEachMember(value, path, [&](const std::string &prefix, const rapidjson::Value &id, const PathSegments &at) {
+            if (!isName(prefix, false)) v.error(at, "not a model-ref prefix (lowercase letters, digits, '.', '_', '-')");
+            if (!id.IsString() || !isName({id.GetString(), id.GetStringLength()}, true)) {
+                v.error(at, "expected the id of a provider, such as \"ai.moltbot.openrouter\" ('moltbot plugins list' "
+                            "shows them), found " + (id.IsString() ? "\"" + std::string(id.GetString()) + "\""
+                                                                   : describeType(id)));
+            }
+        });
+    }
+
+    static void disabledVisit(Validator &v, const rapidjson::Value &value, const PathSegments &path) {
+        v.expectStringArray(value, path);
+        if (!value.IsArray()) return;
+        for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+            if (value[i].IsString() && value[i].GetStringLength() == 0) {
+                v.error(path, "entry " + std::to_string(i) + " is empty (a provider id or a plugin file)");
+            }
+        }
     }
 
     static std::string numberText(const rapidjson::Value &number) {

@@ -45,6 +45,10 @@ public:
     virtual bool clientGone() = 0;
     // Asks the server to close the connection after this response (a drain, a refused body).
     virtual void closeAfter() = 0;
+    // Called from another thread while the request's own thread is stuck (a plugin that never returns): ends the
+    // exchange with `status` and OpenAI's error object `errorJson` (an SSE error event when a stream began), then
+    // closes the connection. With status -1 it only closes the connection. Nothing else is called after it.
+    virtual void abandon(int status, std::string_view errorJson) = 0;
 };
 
 }  // namespace moltbot::gateway

@@ -213,7 +213,8 @@ Gateway::InFlight::~InFlight() {
     }
 }
 
-void Gateway::handle(Exchange &exchange) {
+void Gateway::handle(Exchange &raw) {
+    GuardedExchange exchange(raw);  // the stuck-call watch may answer for a request whose plugin never returns
     Clock::time_point started = Clock::now();
     AccessRecord record;
     record.timeMs = sdk::nowMs();
@@ -291,6 +292,13 @@ void Gateway::handle(Exchange &exchange) {
     if (std::string warnings = keys_.takeWarnings(); !warnings.empty()) log_.note(warnings);
 }
 
+void Gateway::writtenOff(const std::string &ref) {
+    metrics_.pluginCallWrittenOff(ref);
+    log_.note("warning: the plugin serving " + (ref.empty() ? std::string("a request") : ref) + " did not return " +
+              std::to_string(StuckCalls::kGrace.count() / 1000) +
+              " s after its request's deadline: the client got 504, and the call's connection thread is left behind");
+}
+
 void Gateway::submitToLog(const AccessRecord &record, requestlog::Entry &logged) {
     logged.timeMs = record.timeMs;
     logged.frontEnd = "serve";
@@ -346,7 +354,7 @@ void Gateway::listModels(Exchange &exchange) {
     exchange.respond(200, {}, kJson, *modelsJson(session));
 }
 
-void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::time_point started,
+void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, Clock::time_point started,
                               const Caller &caller, requestlog::Entry &logged) {
     if (draining()) {
         ApiError error = apiError(503, "service_unavailable_error", "draining", "the gateway is shutting down");
@@ -426,19 +434,28 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
     if (caller.key != nullptr) record.skipped = restrictToKey(chain, *caller.key);
     Ticket ticket = keys_.admit(caller, worstCase(*session, chain, request, textBytes), record.timeMs);
 
+    // Past the request's deadline its run is cancelled; a plugin that ignores that is the stuck-call watch's.
+    Clock::time_point deadline = started + std::chrono::seconds(settings_.requestTimeoutSeconds);
+    StuckCalls::Watch watch(stuck_, exchange, deadline);
+    bool timedOut = false;
     std::string currentRef;
     std::set<std::string> tried;  // the models attempts started on (a model skipped for its cooldown is not tried)
     pipeline::Output output;
     output.attemptStarted = [&](const std::string &ref, int) {
         currentRef = ref;
+        watch.attempting(ref);
         if (!tried.insert(ref).second) ++record.retries;
     };
     // The client's connection is polled at most every 10 ms: the transport asks every 50 ms at most, emit more.
     bool gone = false;
     Clock::time_point lastPoll{};
     auto cancelled = [&] {
-        if (gone) return true;
+        if (gone || timedOut) return true;
         Clock::time_point now = Clock::now();
+        if (now >= deadline) {
+            timedOut = true;
+            return true;
+        }
         if (now - lastPoll < std::chrono::milliseconds(10)) return false;
         lastPoll = now;
         gone = exchange.clientGone();
@@ -450,6 +467,13 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         if (!record.skipped.empty()) headers.emplace_back("x-moltbot-skipped-models", joined(record.skipped));
         for (auto &header : ticket.rateHeaders()) headers.push_back(std::move(header));
         return headers;
+    };
+    // A run cancelled at the request's deadline failed by timing out (504), not by a shutdown.
+    auto timeoutOf = [&](pipeline::Outcome &outcome) {
+        if (!timedOut || outcome.status != MB_ERR_CANCELLED) return;
+        outcome.status = MB_ERR_TIMEOUT;
+        outcome.error = "the request took longer than gateway.requestTimeoutSeconds (" +
+                        std::to_string(settings_.requestTimeoutSeconds) + " s)";
     };
     auto noteOutcome = [&](const pipeline::Outcome &outcome) {
         // Cooldowns live in memory and in <state>/cooldowns.json (written only when the table changed).
@@ -483,6 +507,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
             }
         };
         pipeline::Outcome outcome = session->run(chain, request.body, false, output, cancelled);
+        timeoutOf(outcome);
         noteOutcome(outcome);
         if (gone) return clientClosed();
         if (outcome.status != MB_OK) {
@@ -525,6 +550,7 @@ void Gateway::chatCompletions(Exchange &exchange, AccessRecord &record, Clock::t
         }
     };
     pipeline::Outcome outcome = session->run(chain, request.body, true, output, cancelled);
+    timeoutOf(outcome);
     noteOutcome(outcome);
     if (gone) return clientClosed();
     if (!streaming) {

@@ -5,6 +5,8 @@
 
 #include "core/gateway/access_log.hpp"
 #include "core/gateway/exchange.hpp"
+#include "core/gateway/guarded_exchange.hpp"
+#include "core/gateway/stuck_calls.hpp"
 #include "core/gateway/key_gate.hpp"
 #include "core/gateway/metrics.hpp"
 #include "core/requestlog/request_log.hpp"
@@ -43,7 +45,7 @@ public:
     Gateway(SessionHolder &sessions, Settings settings, AccessLog &log, KeyGate &keys, Metrics &metrics,
             requestlog::RequestLog *requests)
         : sessions_(sessions), settings_(std::move(settings)), log_(log), keys_(keys), metrics_(metrics),
-          requests_(requests) {}
+          requests_(requests), stuck_([this](const std::string &ref) { writtenOff(ref); }) {}
 
     // Held by the server around each request, from its head to the last byte of its response (Poco writes a
     // stream's last chunk after handle() returned): a drain waits for every one.
@@ -68,9 +70,10 @@ public:
     int inFlight() const { return inFlight_.load(); }
 
 private:
-    void chatCompletions(Exchange &exchange, AccessRecord &record, std::chrono::steady_clock::time_point started,
+    void chatCompletions(GuardedExchange &exchange, AccessRecord &record, std::chrono::steady_clock::time_point started,
                          const Caller &caller, requestlog::Entry &logged);
     void submitToLog(const AccessRecord &record, requestlog::Entry &logged);
+    void writtenOff(const std::string &ref);
     void listModels(Exchange &exchange);
     std::shared_ptr<const std::string> modelsJson(const std::shared_ptr<session::Session> &session);
 
@@ -80,6 +83,7 @@ private:
     KeyGate &keys_;
     Metrics &metrics_;
     requestlog::RequestLog *requests_;
+    StuckCalls stuck_;  // last: its thread calls writtenOff(), which uses the members above
     std::atomic<bool> draining_{false};
     std::atomic<int> inFlight_{0};     // requests between head and the end of their response (InFlight)
     std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent

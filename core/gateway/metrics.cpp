@@ -87,6 +87,9 @@ Metrics::Metrics()
                           "auth, model)")),
       cooldowns_(counter(*registry_, "moltbot_cooldowns_started_total",
                          "Cooldowns started, by the model put in cooldown")),
+      writtenOff_(counter(*registry_, "moltbot_plugin_calls_written_off_total",
+                          "Plugin calls that did not return within the grace after their request's deadline: the "
+                          "client was answered 504 and the call's thread left behind, by model")),
       retries_(counter(*registry_, "moltbot_retries_total",
                        "Extra attempts on the same model after a retryable failure, over all requests")
                    .Add({})),
@@ -166,6 +169,15 @@ void Metrics::cooldownStarted(const std::string &model) {
         label = modelLabel(model);
     }
     cooldowns_.Add({{"model", label}}).Increment();
+}
+
+void Metrics::pluginCallWrittenOff(const std::string &model) {
+    std::string label;
+    {
+        std::unique_lock lock(mutex_);
+        label = modelLabel(model);
+    }
+    writtenOff_.Add({{"model", label}}).Increment();
 }
 
 std::string Metrics::render() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }

@@ -64,6 +64,8 @@ public:
     void rejected(const std::string &key, std::string_view reason);
     // The pipeline put `model` (a resolved ref) in cooldown.
     void cooldownStarted(const std::string &model);
+    // A plugin call serving `model` never returned after its request's deadline: its thread is written off.
+    void pluginCallWrittenOff(const std::string &model);
 
     // Every series in Prometheus's text exposition format (version 0.0.4).
     std::string render() const;
@@ -87,6 +89,7 @@ private:
     prometheus::Family<prometheus::Counter> &fallbacks_;
     prometheus::Family<prometheus::Counter> &rejections_;
     prometheus::Family<prometheus::Counter> &cooldowns_;
+    prometheus::Family<prometheus::Counter> &writtenOff_;
     prometheus::Counter &retries_;
     prometheus::Gauge &inFlight_;
 

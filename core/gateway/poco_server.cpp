@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <list>
@@ -238,6 +239,35 @@ public:
     void closeAfter() override {
         close_ = true;
         response_.setKeepAlive(false);
+    }
+
+    void abandon(int status, std::string_view errorJson) override {
+        close_ = true;
+        if (status >= 0) {
+            // Raw bytes on the socket: Poco's response belongs to the stuck thread. Its stream was flushed after every
+            // write, so a chunk (or, for HTTP/1.0, plain SSE) written here stays well framed.
+            std::string bytes;
+            std::string event = "data: " + std::string(errorJson) + "\n\ndata: [DONE]\n\n";
+            if (out_ == nullptr) {
+                bytes = "HTTP/1.1 " + std::to_string(status) + " " +
+                        HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(status)) +
+                        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(errorJson.size()) +
+                        "\r\nConnection: close\r\n\r\n" + std::string(errorJson);
+            } else if (http10()) {
+                bytes = event;
+            } else {
+                char size[16];
+                std::snprintf(size, sizeof size, "%zx\r\n", event.size());
+                bytes = size + event + "\r\n0\r\n\r\n";
+            }
+            std::string_view rest = bytes;
+            while (!rest.empty()) {
+                ssize_t sent = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (sent <= 0) break;  // a client that does not read gets the close alone
+                rest.remove_prefix(static_cast<std::size_t>(sent));
+            }
+        }
+        ::shutdown(fd_, SHUT_RDWR);
     }
 
     bool closing() const { return close_; }

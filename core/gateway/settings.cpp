@@ -24,6 +24,7 @@ Settings Settings::fromConfig(const config::Config &config) {
     integer("idleTimeoutSeconds", settings.idleTimeoutSeconds);
     integer("upstreamConnectTimeoutSeconds", settings.upstreamConnectTimeoutSeconds);
     integer("upstreamIdleTimeoutSeconds", settings.upstreamIdleTimeoutSeconds);
+    integer("requestTimeoutSeconds", settings.requestTimeoutSeconds);
     string("logFormat", settings.logFormat);
     if (auto it = block->FindMember("logContent"); it != block->MemberEnd() && it->value.IsBool()) {
         settings.logContent = it->value.GetBool();

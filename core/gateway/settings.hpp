@@ -19,6 +19,7 @@ struct Settings {
     int idleTimeoutSeconds = 60;             // a keep-alive connection's silence, and the longest wait on one read/write
     int upstreamConnectTimeoutSeconds = 10;  // to connect to a provider
     int upstreamIdleTimeoutSeconds = 120;    // a provider's longest silence mid-answer
+    int requestTimeoutSeconds = 600;         // a chat request's whole life; then 504 (a hung plugin: 2 s later)
     std::string logFormat = "text";          // the access log: "text" or "json"
     bool logContent = false;                 // the request log keeps prompts and answers too (docs/request-log.md)
 

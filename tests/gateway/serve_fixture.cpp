@@ -31,6 +31,7 @@ void ServeFixture::start(std::vector<std::string> flags) {
     options.env["MOLTBOT_STATE_DIR"] = state.path().string();
     options.env["OPENROUTER_BASE_URL"] = sim.simulator.baseUrl();
     options.env["OPENROUTER_API_KEY"] = sim::kDefaultKey;
+    for (const auto &[name, value] : env) options.env[name] = value;
     server_ = std::make_unique<moltbot::test::Background>(argv, options);
     const std::string ready = "moltbot: listening on http://127.0.0.1:";
     REQUIRE_MESSAGE(server_->waitFor(ready, std::chrono::seconds(30)), "moltbot serve did not start: " << log());

@@ -6,6 +6,7 @@
 #include "tests/simulator/sim_client.hpp"
 #include "tests/support/process.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ public:
     moltbot::test::TempDir state;
     // Put before the binary on its command line ({"prlimit", "--fsize=65536"}): a limit for the server alone.
     std::vector<std::string> launcher;
+    // More environment for the server ({"MOLTBOT_PLUGIN_PATH", ...}).
+    std::map<std::string, std::string> env;
 
 private:
     std::unique_ptr<moltbot::test::Background> server_;

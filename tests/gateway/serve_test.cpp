@@ -451,3 +451,34 @@ TEST_CASE("--log-format json: one object a line with the request's figures, and 
     CHECK(ok["duration_ms"].GetDouble() >= ok["ttfb_ms"].GetDouble());
     CHECK(str(records.back()["error"]) == "model_not_found");
 }
+
+TEST_CASE("a plugin that never returns: 504 at the request's deadline plus the grace, and the server serves on") {
+    ServeFixture fixture(R"({ agents: { defaults: { model: "faulty/deaf" } }, gateway: { requestTimeoutSeconds: 1 } })");
+    fixture.env["MOLTBOT_PLUGIN_PATH"] = moltbot::test::buildPath("tests/fixtures/faulty").string();
+    fixture.start();
+    auto started = std::chrono::steady_clock::now();
+    Response plain = post(fixture.port(), kChat, chatBody("", "hi"));
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK(plain.status == 504);
+    CHECK(str(plain.json()["error"]["code"]) == "plugin_timeout");
+    CHECK(contains(str(plain.json()["error"]["message"]), "faulty/deaf"));
+    CHECK(took < std::chrono::seconds(8));  // 1 s deadline + 2 s grace; the plugin sleeps 30 s
+    // A stream that had begun ends with an SSE error event and [DONE].
+    Response streamed = post(fixture.port(), kChat, chatBody("", "hi", R"("stream":true)"));
+    CHECK(streamed.status == 200);
+    std::vector<std::string> events = sseData(streamed.body);
+    REQUIRE(events.size() >= 2);
+    CHECK(contains(events[events.size() - 2], "plugin_timeout"));
+    CHECK(events.back() == "[DONE]");
+    // A plugin that polls is_cancelled stops at the deadline itself: a plain 504 timeout, no grace.
+    Response stalled = post(fixture.port(), kChat, chatBody("faulty/stall", "hi"));
+    CHECK(stalled.status == 504);
+    CHECK(str(stalled.json()["error"]["code"]) == "timeout");
+    CHECK(contains(str(stalled.json()["error"]["message"]), "requestTimeoutSeconds"));
+    // Others are still served, and the written-off calls are counted and logged.
+    Response ok = post(fixture.port(), kChat, chatBody("faulty/ok", "still here"));
+    CHECK(ok.status == 200);
+    CHECK(contains(fixture.log(), "did not return 2 s after its request's deadline"));
+    CHECK(contains(get(fixture.port(), "/metrics").body,
+                   "moltbot_plugin_calls_written_off_total{model=\"faulty/deaf\"} 2"));
+}
