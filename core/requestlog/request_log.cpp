@@ -18,6 +18,9 @@
 
 namespace moltbot::requestlog {
 
+// Entries that wake the writer before its flush interval: a burst is written in transactions of about this size.
+constexpr std::size_t kBatchEntries = 256;
+
 using namespace Poco::Data::Keywords;
 using Clock = std::chrono::steady_clock;
 
@@ -202,8 +205,14 @@ void runWriter(const std::shared_ptr<RequestLog::State> &state) {
         std::deque<Entry> batch;
         std::unique_lock lock(state->mutex);
         for (;;) {
-            state->wake.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
-            if (state->queue.empty()) break;  // stopping, and nothing left
+            // One transaction per flush interval (or per full batch), not per request: a commit costs far more
+            // than an insert, and this thread shares the cores with the requests.
+            state->wake.wait_for(lock, state->options.flushInterval,
+                                 [&] { return state->stopping || state->queue.size() >= kBatchEntries; });
+            if (state->queue.empty()) {
+                if (state->stopping) break;  // stopping, and nothing left
+                continue;
+            }
             batch.swap(state->queue);
             state->queuedBytes = 0;
             lock.unlock();
@@ -254,7 +263,8 @@ bool RequestLog::submit(Entry entry) {
             state_->queue.push_back(std::move(entry));
             state_->queuedBytes += bytes;
             ++state_->stats.accepted;
-            state_->wake.notify_one();
+            // The writer wakes by itself every flush interval; a full batch (or a close) wakes it at once.
+            if (state_->queue.size() == kBatchEntries) state_->wake.notify_one();
             return true;
         }
         ++state_->stats.dropped;

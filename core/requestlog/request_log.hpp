@@ -28,6 +28,7 @@ struct Options {
     std::size_t maxQueued = 10000;                        // entries waiting; more are dropped and counted
     std::size_t maxQueuedBytes = std::size_t{64} << 20;   // their memory (Entry::bytes()); likewise
     std::chrono::milliseconds closeWait{2000};            // how long close() waits for the queue to be written
+    std::chrono::milliseconds flushInterval{200};         // the writer stores what is queued at least this often
     // Receives a one-line warning, at most once per kind (the file cannot be written; the queue overflowed), from
     // the writer thread or a submitting thread, never after close() returned. Empty: no warnings.
     std::function<void(const std::string &message)> warn;

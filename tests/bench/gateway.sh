@@ -159,6 +159,7 @@ start_nginx() {  # start_nginx NAME UPSTREAM_PORT
 
 start_moltbot() {  # start_moltbot NAME UPSTREAM_PORT: without keys, the request log off (issue 11's gateway)
   local dir=$work/$1 i
+  rm -rf "$dir/state"  # a fresh state folder at each start (the peak RSS part starts every peer again)
   mkdir -p "$dir/state"
   if [ "$1" = moltbot-keys ]; then
     # A gateway key with a budget, rpm and tpm far above what the run spends, and the request log on (issue 12).
