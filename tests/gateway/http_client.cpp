@@ -32,17 +32,33 @@ rapidjson::Document Response::json() const {
     return document;
 }
 
-Connection::Connection(int port, int receiveBuffer) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    if (receiveBuffer > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+namespace {
+
+// A connected loopback socket, or -1 with errno set.
+int connectTo(int port, int receiveBuffer) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (receiveBuffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE_MESSAGE(::connect(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0,
-                    "cannot connect to 127.0.0.1:" << port << ": " << std::strerror(errno));
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
 }
+
+}  // namespace
+
+Connection::Connection(int port, int receiveBuffer) : fd_(connectTo(port, receiveBuffer)) {
+    REQUIRE_MESSAGE(fd_ >= 0, "cannot connect to 127.0.0.1:" << port << ": " << std::strerror(errno));
+}
+
+Connection::Connection(int port, std::nothrow_t) : fd_(connectTo(port, 0)) {}
 
 Connection::~Connection() { close(); }
 
@@ -172,6 +188,13 @@ Response post(int port, const std::string &path, std::string_view body, const st
     auto response = connection.read();
     REQUIRE_MESSAGE(response.has_value(), "no response to POST " << path);
     return *response;
+}
+
+std::optional<Response> tryPost(int port, const std::string &path, std::string_view body,
+                                const std::string &extraHeaders) {
+    Connection connection(port, std::nothrow);
+    if (!connection.connected() || !connection.send(postRequest(path, body, extraHeaders))) return std::nullopt;
+    return connection.read();
 }
 
 Response get(int port, const std::string &path) {

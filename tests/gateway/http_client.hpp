@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ public:
     // Connects to 127.0.0.1:port, with a receive buffer of `receiveBuffer` bytes when > 0 (set before connecting,
     // so that the window the kernel offers stays that small); fails the test when it cannot.
     explicit Connection(int port, int receiveBuffer = 0);
+    // Connects without doctest assertions, for threads other than the test's own: connected() says whether it did.
+    Connection(int port, std::nothrow_t);
+    bool connected() const { return fd_ >= 0; }
     ~Connection();
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
@@ -54,5 +58,9 @@ std::string postRequest(const std::string &path, std::string_view body, const st
 // One request on a fresh connection.
 Response post(int port, const std::string &path, std::string_view body, const std::string &extraHeaders = "");
 Response get(int port, const std::string &path);
+// post() without doctest assertions, for threads other than the test's own (doctest's assertions are not
+// thread-safe, and a REQUIRE there ends the process): std::nullopt when connecting, sending or reading fails.
+std::optional<Response> tryPost(int port, const std::string &path, std::string_view body,
+                                const std::string &extraHeaders = "");
 
 }  // namespace moltbot::gateway::test

@@ -21,6 +21,18 @@ ServeFixture::ServeFixture(const std::string &config, sim::Options simulator) : 
     writeConfig(config);
 }
 
+ServeFixture::~ServeFixture() {
+    if (!server_) return;
+    std::string output = log();
+    for (const char *report : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                               "runtime error:"}) {
+        if (output.find(report) != std::string::npos) {
+            FAIL_CHECK("moltbot serve reported \"" << report << "\":\n" << output);
+            return;
+        }
+    }
+}
+
 void ServeFixture::writeConfig(const std::string &config) const { state.write("moltbot.json", config); }
 
 void ServeFixture::start(std::vector<std::string> flags) {

@@ -21,6 +21,11 @@ inline const std::string kGpt = "openrouter/openai/gpt-5.2";
 class ServeFixture {
 public:
     explicit ServeFixture(const std::string &config = kConfig, sim::Options simulator = {});
+    // Fails the test, showing the server's output, when a sanitizer reported in the server (a sanitized build
+    // stops the server at its first report, and the test would otherwise see only a missing answer).
+    ~ServeFixture();
+    ServeFixture(const ServeFixture &) = delete;
+    ServeFixture &operator=(const ServeFixture &) = delete;
     // Starts the server with these extra flags; fails the test when it does not print its listening line in time.
     void start(std::vector<std::string> flags = {});
     // Rewrites the config file (for a reload).

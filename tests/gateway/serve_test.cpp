@@ -456,6 +456,7 @@ TEST_CASE("a plugin that never returns: 504 at the request's deadline plus the g
     ServeFixture fixture(R"({ agents: { defaults: { model: "faulty/deaf" } }, gateway: { requestTimeoutSeconds: 1 } })");
     fixture.env["MOLTBOT_PLUGIN_PATH"] = moltbot::test::buildPath("tests/fixtures/faulty").string();
     fixture.start();
+    INFO("the server said: " << fixture.log());
     auto started = std::chrono::steady_clock::now();
     Response plain = post(fixture.port(), kChat, chatBody("", "hi"));
     auto took = std::chrono::steady_clock::now() - started;
