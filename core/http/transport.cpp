@@ -1,6 +1,7 @@
 #include "core/http/transport.hpp"
 
 #include <moltbot/sdk/guard.hpp>
+#include <moltbot/sdk/structs.hpp>
 
 #include <boost/dll/shared_library.hpp>
 #include <curl/curl.h>
@@ -301,9 +302,7 @@ Transport::~Transport() = default;
 int32_t Transport::request(const mb_http_request &request, mb_error *error, const CallControl *control) noexcept {
     try {
         // A plugin built against an older header passes a smaller struct: zero-fill what it lacks.
-        mb_http_request req{};
-        std::memcpy(&req, &request, std::min<size_t>(request.struct_size, sizeof req));
-        return impl_->perform(req, error, control);
+        return impl_->perform(sdk::readStruct(&request), error, control);
     } catch (const std::exception &e) {
         sdk::setError(error, MB_ERR_INTERNAL, std::string("internal error in the HTTP transport: ") + e.what());
     } catch (...) {

@@ -1,7 +1,9 @@
 // Internal to core/plugin: a loaded plugin file and the host-owned structures handed to its functions.
 #pragma once
 
+#include "core/plugin/crash_report.hpp"
 #include "core/plugin/host_services.hpp"
+#include "core/plugin/plugin_scope.hpp"
 #include "core/plugin/provider_instance.hpp"
 
 #include <moltbot/plugin.h>
@@ -70,13 +72,21 @@ private:
     std::vector<CallSlot *> free_;
 };
 
+// The crash report's subject for `file` (before its providers are known, `providerId` is "").
+CrashSubject crashSubject(const std::filesystem::path &file, const std::string &providerId = {});
+
 // A plugin file's identity: dlopen hands out one copy per (device, inode), whatever the path.
 using FileId = std::pair<dev_t, ino_t>;
+
+// Files loaded by any live registry of this process. A second live load of one file would share its loaded copy
+// and run init twice, so claimFile refuses it (false) until the first handle released it.
+bool claimFile(const FileId &id);
+void releaseFile(const FileId &id);
 
 class PluginHandle {
 public:
     PluginHandle(std::filesystem::path path, std::shared_ptr<HostServices> services);
-    // Calls deinit (when init succeeded), releases the file's claim, then unloads it.
+    // Calls deinit (when init succeeded), releases the file's claim, then unloads the file.
     ~PluginHandle();
     PluginHandle(const PluginHandle &) = delete;
     PluginHandle &operator=(const PluginHandle &) = delete;
@@ -84,9 +94,11 @@ public:
     boost::dll::shared_library library;  // first member: destroyed (unloaded) after everything below is gone
     std::filesystem::path path;
     std::string label;  // names the plugin in logs: the id of its first provider
+    CrashSubject crash;  // names it in a crash report: its file, then also its first provider
     std::shared_ptr<HostServices> services;
+    PluginScope scope;        // what its host services calls may see
     mb_plugin_entry entry{};  // zero-filled copy
-    mb_host_api host{};       // this plugin's table; host_ctx points back here
+    mb_host_api host{};       // this plugin's table (host_table.hpp); host_ctx points back here
     bool initialized = false;
     std::optional<FileId> claimed;  // set while this handle owns the file in the process (see registry.cpp)
     CallPool calls;

@@ -109,6 +109,16 @@ CallResult resultOf(int32_t status, ErrorBuffer &error) {
     return result;
 }
 
+// The "name" of an instance config ({"name": "<prefix>", "config": {...}}), or "" when it has none.
+std::string instanceName(std::string_view configJson) {
+    rapidjson::Document document;
+    document.Parse(configJson.data(), configJson.size());
+    if (document.HasParseError() || !document.IsObject()) return {};
+    auto name = document.FindMember("name");
+    if (name == document.MemberEnd() || !name->value.IsString()) return {};
+    return std::string(name->value.GetString(), name->value.GetStringLength());
+}
+
 CallResult internalError(const Provider &provider, std::string_view what) {
     CallResult result;
     result.status = MB_ERR_INTERNAL;
@@ -154,10 +164,14 @@ ProviderInstance::ProviderInstance(std::shared_ptr<const Provider> provider, mb_
 
 std::unique_ptr<ProviderInstance> ProviderInstance::create(std::shared_ptr<const Provider> provider,
                                                            std::string_view configJson, CallResult &result) {
+    // The host serves this name through this plugin: its secret and config section become the plugin's to read,
+    // already during create.
+    if (std::string name = instanceName(configJson); !name.empty()) provider->plugin->scope.grant(name);
     ErrorBuffer error;
     mb_instance *instance = nullptr;
     int32_t status = MB_ERR_INTERNAL;
     try {
+        PluginCallMark mark(provider->crash, "create");
         status = provider->vtable.create(&provider->plugin->host, configJson.data(), configJson.size(), &instance,
                                          error.get());
     } catch (...) {
@@ -175,6 +189,7 @@ std::unique_ptr<ProviderInstance> ProviderInstance::create(std::shared_ptr<const
 
 ProviderInstance::~ProviderInstance() {
     try {
+        PluginCallMark mark(provider_->crash, "destroy");
         provider_->vtable.destroy(instance_);
     } catch (...) {  // the ABI forbids it; the instance is gone either way
     }
@@ -184,6 +199,7 @@ const void *ProviderInstance::extension(const std::string &id) const {
     auto getExtension = provider_->vtable.get_extension;
     if (getExtension == nullptr) return nullptr;
     try {
+        PluginCallMark mark(provider_->crash, "get_extension");
         return getExtension(instance_, id.c_str());
     } catch (...) {  // the ABI forbids it; an extension that cannot be asked for is absent
         return nullptr;
@@ -206,6 +222,7 @@ CallResult ProviderInstance::invoke(std::string_view function, const PluginFunct
     int32_t status = MB_ERR_INTERNAL;
     std::string thrown;
     try {
+        PluginCallMark mark(provider_->crash, function);
         status = run(instance_, &slot->call, slot->error.get());
     } catch (...) {
         thrown = describeException(function);

@@ -2,6 +2,7 @@
 
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
+#include "core/runtime/plugin_policy.hpp"
 
 #include <rapidjson/document.h>
 
@@ -89,7 +90,8 @@ Runtime::Runtime(const config::Config &config, const http::CancelToken &cancel, 
       cancel_(cancel),
       options_(options),
       services_(std::make_shared<Services>(config, cancel, options, log)),
-      registry_(std::make_shared<plugin::Registry>(plugin::Registry::load(plugin::searchFolders(), services_))) {}
+      registry_(std::make_shared<plugin::Registry>(
+          plugin::Registry::load(plugin::searchFolders(), services_, pluginPolicy(config)))) {}
 
 Runtime::Runtime(std::shared_ptr<const config::Config> config, Runtime &previous)
     : config_(*config),
@@ -105,6 +107,9 @@ Runtime::~Runtime() = default;
 const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
     std::lock_guard lock(mutex_);
     if (auto it = instances_.find(prefix); it != instances_.end()) return *it->second;
+    for (const auto &problem : registry_->pinProblems()) {
+        if (problem.prefix == prefix) throw std::runtime_error(problem.message + "; see 'moltbot plugins list'");
+    }
     auto provider = registry_->find(prefix);
     // A prefix no plugin claims by name may be a config-defined provider: models.providers.<prefix>.api names the
     // kind of plugin (e.g. "openai-completions") that serves it under that prefix.
@@ -113,10 +118,12 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
                                       ? &(*settings)["api"]
                                       : nullptr;
     if (!provider && api != nullptr && api->IsString()) {
-        provider = registry_->findByApi(api->GetString());
+        provider = registry_->findByApi(api->GetString(), prefix);
         if (!provider) {
-            throw std::runtime_error("models.providers." + prefix + ".api is '" + api->GetString() +
-                                     "' but no plugin serves that api; see 'moltbot plugins list'");
+            throw std::runtime_error("models.providers." + prefix + ".api is '" + api->GetString() + "' but " +
+                                     (registry_->pinned(prefix) ? "the provider plugins.prefixes." + prefix + " names"
+                                                                : std::string("no plugin")) +
+                                     " serves that api; see 'moltbot plugins list'");
         }
     }
     if (!provider) {

@@ -5,6 +5,7 @@
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
 #include "core/http/cancel.hpp"
+#include "core/plugin/abi_structs.hpp"
 #include "core/runtime/runtime.hpp"
 #include "core/util/time.hpp"
 
@@ -13,9 +14,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstddef>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <ostream>
 
 namespace moltbot::cli {
@@ -63,17 +64,17 @@ KeyProbe probeKey(runtime::Runtime &host, const std::string &provider) {
     probe.provider = provider;
     try {
         const plugin::ProviderInstance &instance = host.instance(provider);
-        auto table = static_cast<const mb_ext_key_info *>(instance.extension(MB_EXT_KEY_INFO));
-        if (table == nullptr || table->struct_size < offsetof(mb_ext_key_info, key_info) + sizeof table->key_info ||
-            table->key_info == nullptr) {
+        std::optional<mb_ext_key_info> table = plugin::abi::readStruct(
+            static_cast<const mb_ext_key_info *>(instance.extension(MB_EXT_KEY_INFO)), plugin::abi::kExtKeyInfoSize_1);
+        if (!table || table->key_info == nullptr) {
             probe.result = KeyProbe::Result::Unsupported;
             probe.message = "the " + provider + " plugin cannot check keys";
             return probe;
         }
         std::string payload;
         plugin::CallResult result = instance.invoke(
-            "key_info", [table](mb_instance *self, mb_call *call, mb_error *error) {
-                return table->key_info(self, call, error);
+            "key_info", [keyInfo = table->key_info](mb_instance *self, mb_call *call, mb_error *error) {
+                return keyInfo(self, call, error);
             },
             [&payload](uint32_t kind, std::string_view json) {
                 if (kind == MB_EVENT_RESPONSE) payload = json;

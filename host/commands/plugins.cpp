@@ -1,9 +1,12 @@
-// `moltbot plugins list` and `moltbot plugins path`: what the loader found, skipped and shadowed, and where it looked.
+// `moltbot plugins list` and `moltbot plugins path`: what the loader found, skipped (or was told to skip) and
+// shadowed, and where it looked.
 #include "host/cli.hpp"
 #include "host/commands/group.hpp"
 #include "host/commands/table.hpp"
 
 #include "core/plugin/registry.hpp"
+#include "core/runtime/plugin_policy.hpp"
+#include "host/commands/config_support.hpp"
 
 #include <Poco/DigestStream.h>
 #include <Poco/SHA2Engine.h>
@@ -12,11 +15,13 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <ostream>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 namespace moltbot::cli {
@@ -59,9 +64,60 @@ std::string sha256(const fs::path &file) {
     return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
-Registry loadRegistry() {
+// The config's say over loading (plugins.prefixes); a config that cannot be read is reported and left out, so
+// that the list still shows what there is.
+plugin::LoadPolicy loadPolicy(std::ostream &err) {
+    try {
+        return runtime::pluginPolicy(loadConfig(/*requireValid=*/false));
+    } catch (const UsageError &error) {
+        err << "moltbot: not applying the plugins settings of the config: " << error.message << "\n";
+        return {};
+    }
+}
+
+Registry loadRegistry(std::ostream &err) {
     // Plugins log through stderr; the list itself goes to stdout.
-    return Registry::load(plugin::searchFolders(), std::make_shared<plugin::DefaultHostServices>(std::cerr));
+    return Registry::load(plugin::searchFolders(), std::make_shared<plugin::DefaultHostServices>(err),
+                          loadPolicy(err));
+}
+
+// Each prefix a provider declares, as the PREFIXES column shows it: "echo", "echo (pinned)" when plugins.prefixes
+// gave it to this provider, "echo (shadowed)" when another provider serves it.
+std::vector<std::string> prefixLabels(const Registry &registry, const std::shared_ptr<const plugin::Provider> &provider) {
+    std::vector<std::string> labels;
+    for (const auto &prefix : provider->info.prefixes) {
+        if (registry.find(prefix) != provider) {
+            labels.push_back(prefix + " (shadowed)");
+        } else {
+            labels.push_back(registry.pinned(prefix) ? prefix + " (pinned)" : prefix);
+        }
+    }
+    return labels;
+}
+
+std::string describe(const plugin::Provider &provider) {
+    return provider.info.id + " (" + provider.path.string() + ")";
+}
+
+// "echo: served by <id> (<file>) [pinned by plugins.prefixes.echo]; shadowed: <id> (<file>), ..." per prefix.
+void printShadowed(const Registry &registry, std::ostream &out) {
+    std::vector<std::string> prefixes;
+    for (const auto &entry : registry.shadowed()) {
+        if (std::find(prefixes.begin(), prefixes.end(), entry.prefix) == prefixes.end()) prefixes.push_back(entry.prefix);
+    }
+    for (const auto &prefix : prefixes) {
+        std::string line = "  " + prefix + ": ";
+        std::vector<std::string> losers;
+        for (const auto &entry : registry.shadowed()) {
+            if (entry.prefix != prefix) continue;
+            if (losers.empty()) {
+                line += entry.winner == nullptr ? "served by nobody" : "served by " + describe(*entry.winner);
+                if (entry.pinned) line += ", pinned by plugins.prefixes." + prefix;
+            }
+            losers.push_back(describe(*entry.loser));
+        }
+        out << line << "; shadowed: " << join(losers, ", ") << "\n";
+    }
 }
 
 void printText(const Registry &registry, std::ostream &out) {
@@ -70,7 +126,7 @@ void printText(const Registry &registry, std::ostream &out) {
         std::string digest = sha256(loaded.path);
         for (const auto &provider : loaded.providers) {
             rows.push_back({provider->info.id, provider->info.name, provider->info.version,
-                            plugin::versionString(provider->abiVersion), join(provider->info.prefixes, ","),
+                            plugin::versionString(provider->abiVersion), join(prefixLabels(registry, provider), ", "),
                             provider->path.string(), digest});
         }
     }
@@ -80,11 +136,13 @@ void printText(const Registry &registry, std::ostream &out) {
         printTable(out, rows);
     }
     if (!registry.shadowed().empty()) {
-        out << "\nShadowed prefixes (the first plugin in search order serves them):\n";
-        for (const auto &entry : registry.shadowed()) {
-            out << "  " << entry.prefix << ": " << entry.loser->info.id << " (" << entry.loser->path.string()
-                << ") is shadowed by " << entry.winner->info.id << " (" << entry.winner->path.string() << ")\n";
-        }
+        out << "\nShadowed prefixes (the first plugin in search order serves a prefix, unless plugins.prefixes pins "
+               "it):\n";
+        printShadowed(registry, out);
+    }
+    if (!registry.pinProblems().empty()) {
+        out << "\nPrefix pins that cannot be honoured:\n";
+        for (const auto &problem : registry.pinProblems()) out << "  " << problem.message << "\n";
     }
     if (!registry.skipped().empty()) {
         out << "\nSkipped files:\n";
@@ -131,6 +189,10 @@ void printJson(const Registry &registry, std::ostream &out) {
             writeString(writer, "description", info.description);
             writeString(writer, "abi", plugin::versionString(provider->abiVersion));
             writeList(writer, "prefixes", info.prefixes);
+            std::vector<std::string> served, shadowed;
+            for (const auto &prefix : info.prefixes) (registry.find(prefix) == provider ? served : shadowed).push_back(prefix);
+            writeList(writer, "served_prefixes", served);
+            writeList(writer, "shadowed_prefixes", shadowed);
             writeList(writer, "apis", info.apis);
             writeList(writer, "capabilities", capabilityNames(info.capabilities));
             writeString(writer, "path", provider->path.string());
@@ -146,12 +208,26 @@ void printJson(const Registry &registry, std::ostream &out) {
         writeString(writer, "prefix", entry.prefix);
         writeString(writer, "id", entry.loser->info.id);
         writeString(writer, "path", entry.loser->path.string());
-        writeString(writer, "winner_id", entry.winner->info.id);
-        writeString(writer, "winner_path", entry.winner->path.string());
+        if (entry.winner != nullptr) {
+            writeString(writer, "winner_id", entry.winner->info.id);
+            writeString(writer, "winner_path", entry.winner->path.string());
+        }
+        writer.Key("pinned");
+        writer.Bool(entry.pinned);
         writer.EndObject();
     }
     writer.EndArray();
-    // Skipped files and unreadable folders alike: [{path, reason}].
+    writer.Key("pin_problems");
+    writer.StartArray();
+    for (const auto &problem : registry.pinProblems()) {
+        writer.StartObject();
+        writeString(writer, "prefix", problem.prefix);
+        writeString(writer, "id", problem.providerId);
+        writeString(writer, "message", problem.message);
+        writer.EndObject();
+    }
+    writer.EndArray();
+    // Skipped files and unreadable folders alike: [{path, reason}], skipped files with whether the user disabled them.
     auto problems = [&writer](const char *key, const auto &entries) {
         writer.Key(key);
         writer.StartArray();
@@ -159,6 +235,10 @@ void printJson(const Registry &registry, std::ostream &out) {
             writer.StartObject();
             writeString(writer, "path", entry.path.string());
             writeString(writer, "reason", entry.reason);
+            if constexpr (std::is_same_v<std::decay_t<decltype(entry)>, plugin::SkippedPlugin>) {
+                writer.Key("disabled");
+                writer.Bool(entry.disabled);
+            }
             writer.EndObject();
         }
         writer.EndArray();
@@ -184,7 +264,7 @@ public:
         if (!invocation.positionals.empty()) {
             throw UsageError{"'moltbot plugins list' takes no arguments, got '" + invocation.positionals[0] + "'"};
         }
-        Registry registry = loadRegistry();
+        Registry registry = loadRegistry(streams.err);
         if (invocation.has("json")) {
             printJson(registry, streams.out);
         } else {
@@ -216,10 +296,14 @@ public:
 
 }  // namespace
 
+void addPluginSwitchCommands(CommandList &commands);  // host/commands/plugins_disable.cpp
+
 void addPluginCommands(CommandList &commands) {
-    commands.push_back(std::make_unique<GroupCommand>("plugins", "show the provider plugins and where they are found"));
+    commands.push_back(
+        std::make_unique<GroupCommand>("plugins", "show the provider plugins, where they are found, disable one"));
     commands.push_back(std::make_unique<PluginsListCommand>());
     commands.push_back(std::make_unique<PluginsPathCommand>());
+    addPluginSwitchCommands(commands);
 }
 
 }  // namespace moltbot::cli

@@ -1,45 +1,35 @@
-// Classification of OpenRouter failures into ABI status codes, with the HTTP status, a message for the user and the
-// retry delay the upstream asked for. Pure: the caller supplies the clock.
+// OpenRouter's dialect of the OpenAI error format; the classification itself is the SDK's (sdk/openai/errors.hpp).
+// What OpenRouter adds: the message names the serving provider and quotes the upstream's own text (metadata.raw) and
+// moderation reasons; the wait may also come from the error's metadata or X-RateLimit-Reset; a 400 saying
+// "<id> is not a valid model ID" is an unknown model (MB_ERR_NOT_FOUND, with the closest ids added by the caller).
 #pragma once
 
-#include <moltbot/sdk/guard.hpp>
 #include <moltbot/sdk/http.hpp>
+#include <moltbot/sdk/openai/errors.hpp>
 
 #include <rapidjson/document.h>
 
 #include <cstdint>
-#include <optional>
-#include <string>
 #include <string_view>
-#include <utility>
 
 namespace moltbot::openrouter {
 
 // The HTTP status mapping and header look-up every HTTP provider shares (moltbot/sdk/http.hpp).
 using sdk::headerValue;
 using sdk::statusCode;
+using sdk::openai::UpstreamFailure;
 
-// How long the upstream asked to wait, in ms, or -1: the Retry-After header (seconds), else the error metadata's
-// retry_after_seconds or copied Retry-After header, else X-RateLimit-Reset (epoch ms, header or metadata).
+// How long the upstream asked to wait, in ms, or -1: the Retry-After header (seconds or an HTTP-date), else the
+// error metadata's retry_after_seconds or copied Retry-After header, else X-RateLimit-Reset (epoch ms, header or
+// metadata).
 int64_t retryAfterMs(std::string_view headers, const rapidjson::Value *metadata, int64_t nowMs);
 
-// A failure reported by OpenRouter. `invalidModel` marks its "<id> is not a valid model ID" answer, which is
-// MB_ERR_NOT_FOUND rather than a plain bad request, so that the caller can add the closest catalog ids.
-class UpstreamFailure : public sdk::Failure {
-public:
-    UpstreamFailure(int32_t code, std::string message, int32_t httpStatus, int64_t retryAfterMs, bool invalidModel)
-        : Failure(code, std::move(message), httpStatus, retryAfterMs), invalidModel_(invalidModel) {}
-    bool invalidModel() const { return invalidModel_; }
+// The dialect every OpenRouter answer is read with; its messages start with "OpenRouter".
+const sdk::openai::Dialect &dialect();
 
-private:
-    bool invalidModel_;
-};
-
-// A failure for an error HTTP response: the JSON {"error": {...}} body when there is one, else its text.
-UpstreamFailure httpFailure(int32_t httpStatus, std::string_view headers, std::string_view body, int64_t nowMs);
-
-// A failure for an `error` object received with HTTP 200 (in a JSON body or a stream chunk); `where` says which
-// ("response", "stream").
-UpstreamFailure errorObjectFailure(const rapidjson::Value &error, std::string_view where, int64_t nowMs);
+// A failure for an error HTTP response, classified with OpenRouter's dialect.
+inline UpstreamFailure httpFailure(int32_t httpStatus, std::string_view headers, std::string_view body, int64_t nowMs) {
+    return sdk::openai::httpFailure(dialect(), httpStatus, headers, body, nowMs);
+}
 
 }  // namespace moltbot::openrouter

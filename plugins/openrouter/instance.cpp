@@ -2,13 +2,12 @@
 
 #include "errors.hpp"
 #include "request.hpp"
-#include "translate.hpp"
 
 #include <moltbot/sdk/http.hpp>
 #include <moltbot/sdk/json.hpp>
-#include <moltbot/sdk/sse.hpp>
+#include <moltbot/sdk/openai/client.hpp>
+#include <moltbot/sdk/openai/request.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -135,28 +134,6 @@ struct Resource<ProviderDirectory> {
     static std::string toCache(const ProviderDirectory &, std::string body) { return body; }
 };
 
-bool isSuccess(int32_t status) { return status >= 200 && status <= 299; }
-
-std::optional<std::uint64_t> contentLength(std::string_view headers) {
-    std::string_view text = headerValue(headers, "Content-Length").value_or("");
-    std::uint64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
-// The transfer itself failed (no HTTP answer): the host's status and message.
-[[noreturn]] void transportFailed(const sdk::Host::HttpOutcome &outcome) {
-    if (outcome.code == MB_ERR_CANCELLED) throw Failure(MB_ERR_CANCELLED, "cancelled");
-    throw Failure(outcome.code, "OpenRouter request failed: " + outcome.message);
-}
-
-// A chat stream is SSE; a JSON body under 2xx is an error answer that arrived instead of the stream.
-bool isEventStream(std::string_view headers) {
-    auto type = headerValue(headers, "Content-Type");
-    return !type || type->find("text/event-stream") != std::string_view::npos;
-}
-
 }  // namespace
 
 InstanceConfig InstanceConfig::parse(std::string_view createJson) {
@@ -223,59 +200,18 @@ std::string Instance::apiKey() const {
                                        "\". Run `moltbot onboard --auth-choice openrouter-api-key` or set "
                                        "OPENROUTER_API_KEY.");
     }
-    if (key->find_first_of("\r\n") != std::string::npos) {
-        throw Failure(MB_ERR_AUTH, "The API key for provider \"" + config_.name + "\" contains a line break.");
-    }
     return *key;
 }
 
-std::string Instance::headers(std::string_view key, std::string_view accept, bool jsonBody) const {
-    std::string out;
-    if (!key.empty()) out.append("Authorization: Bearer ").append(key).append("\n");
-    if (jsonBody) out += "Content-Type: application/json\n";
-    out.append("Accept: ").append(accept).append("\n");
-    return out + config_.headers;
-}
-
-bool Instance::Exchange::onHead(int32_t answerStatus, std::string_view answerHeaders) {
-    status = answerStatus;
-    headers.assign(answerHeaders);
-    if (!isSuccess(status)) return true;
-    std::optional<std::uint64_t> length = contentLength(headers);
-    if (length && *length > kMaxResponseBytes) {
-        overflow = true;
-        return false;
-    }
-    if (length) body.reserve(static_cast<std::size_t>(*length));  // one allocation, not a doubling series
-    return true;
-}
-
-bool Instance::Exchange::onBody(std::string_view bytes) {
-    std::size_t limit = isSuccess(status) ? kMaxResponseBytes : kMaxErrorBytes;
-    if (body.size() + bytes.size() > limit) {
-        body.append(bytes.substr(0, limit - body.size()));
-        overflow = true;
-        return false;
-    }
-    body.append(bytes);
-    return true;
-}
-
-void Instance::Exchange::check(const sdk::Host::HttpOutcome &outcome) const {
-    if (overflow && isSuccess(status)) {
-        throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter response larger than " +
-                                                    std::to_string(kMaxResponseBytes >> 20) + " MiB");
-    }
-    // An oversized error body was cut on purpose: classify what arrived.
-    if (outcome.code != MB_OK && !overflow) transportFailed(outcome);
-}
-
-Instance::Exchange Instance::send(sdk::Call call, sdk::Host::HttpRequest request) {
-    Exchange exchange;
-    request.onHead = [&](int32_t status, std::string_view headers) { return exchange.onHead(status, headers); };
-    request.onBody = [&](std::string_view bytes) { return exchange.onBody(bytes); };
-    exchange.check(host_.http(call.raw(), request));
-    return exchange;
+// GET <baseUrl>/<path> of a JSON resource (the catalog needs no key: none is sent then).
+sdk::openai::Exchange Instance::get(sdk::Call call, std::string_view path, std::string_view key,
+                                    const std::string &extraHeaders) {
+    sdk::Host::HttpRequest request;
+    request.url = config_.baseUrl + "/" + std::string(path);
+    request.headers = sdk::openai::requestHeaders(dialect(), key, "application/json", false, config_.headers) +
+                      extraHeaders;
+    request.timeoutMs = kCatalogTimeoutMs;
+    return sdk::openai::fetch(host_, call, dialect(), std::move(request));
 }
 
 // Fresh in memory or on disk: no network. Stale: a conditional GET (ETag / Last-Modified); a failure then keeps the
@@ -304,16 +240,11 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
     // Offline without a copy: fail at once rather than make every chat request wait for another failed fetch.
     if (!cached.value && now < cached.nextAttempt) throw Failure(MB_ERR_UNAVAILABLE, cached.lastError);
 
-    sdk::Host::HttpRequest request;
-    request.url = config_.baseUrl + "/" + cached.resource;
-    request.headers = headers({}, "application/json", false);  // the catalog needs no key: none is sent
-    if (cached.value && !cached.etag.empty()) request.headers += "If-None-Match: " + cached.etag + "\n";
-    if (cached.value && !cached.lastModified.empty()) {
-        request.headers += "If-Modified-Since: " + cached.lastModified + "\n";
-    }
-    request.timeoutMs = kCatalogTimeoutMs;
+    std::string validators;
+    if (cached.value && !cached.etag.empty()) validators += "If-None-Match: " + cached.etag + "\n";
+    if (cached.value && !cached.lastModified.empty()) validators += "If-Modified-Since: " + cached.lastModified + "\n";
     try {
-        Exchange exchange = send(call, request);
+        sdk::openai::Exchange exchange = get(call, cached.resource, {}, validators);
         if (exchange.status == 304 && cached.value) {
             cached.fetchedAt = now;
         } else if (exchange.status == 200) {
@@ -383,130 +314,47 @@ int32_t Instance::listModels(sdk::Call call) {
 }
 
 int32_t Instance::keyInfo(sdk::Call call) {
-    std::string key = apiKey();
-    sdk::Host::HttpRequest request;
-    request.url = config_.baseUrl + "/key";
-    request.headers = headers(key, "application/json", false);
-    request.timeoutMs = kCatalogTimeoutMs;
-    Exchange exchange = send(call, request);
-    if (!isSuccess(exchange.status)) throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
+    sdk::openai::Exchange exchange = get(call, "key", apiKey());
+    if (!exchange.ok()) throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
     rapidjson::Document doc;
     const rapidjson::Value *data = json::parse(doc, exchange.body) ? json::getObject(doc, "data") : nullptr;
     if (data == nullptr) throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter /key answered without a data object");
     return call.emit(MB_EVENT_RESPONSE, json::write(*data)) ? MB_OK : MB_ERR_CANCELLED;
 }
 
-int32_t Instance::complete(sdk::Call call, sdk::Host::HttpRequest request) {
-    Exchange exchange = send(call, std::move(request));
-    if (!isSuccess(exchange.status)) throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
-    auto sink = [&](uint32_t kind, std::string_view json) { return call.emit(kind, json); };
-    return translateResponse(exchange.body, sink, nowMs()) ? MB_OK : MB_ERR_CANCELLED;
-}
-
-int32_t Instance::stream(sdk::Call call, sdk::Host::HttpRequest request) {
-    Exchange answer;  // status and headers; the body only when it is not a stream
-    bool sse = false;
-    sdk::SseReader reader(config_.maxEventBytes);
-    StreamTranslator translator([&](uint32_t kind, std::string_view json) { return call.emit(kind, json); }, nowMs());
-    StreamTranslator::Step step = StreamTranslator::Step::more;
-    auto onEvent = [&](const sdk::SseEvent &event) {
-        step = translator.onData(event.data);
-        return step == StreamTranslator::Step::more;
-    };
-    auto checkSize = [&](sdk::SseStatus status) {
-        if (status == sdk::SseStatus::tooLarge) {
-            throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "an OpenRouter stream event exceeds " +
-                                                        std::to_string(config_.maxEventBytes) + " bytes");
-        }
-    };
-    request.onHead = [&](int32_t status, std::string_view headers) {
-        sse = isSuccess(status) && isEventStream(headers);
-        if (!sse) return answer.onHead(status, headers);
-        answer.status = status;  // a stream is bounded per event, not as a whole
-        answer.headers.assign(headers);
-        return true;
-    };
-    request.onBody = [&](std::string_view bytes) {
-        if (step == StreamTranslator::Step::done) return true;  // drain what follows [DONE]; keeps the connection
-        if (!sse) return answer.onBody(bytes);
-        if (call.cancelled()) {
-            step = StreamTranslator::Step::cancelled;
-            return false;
-        }
-        sdk::SseStatus status = reader.feed(bytes, onEvent);
-        checkSize(status);
-        return status == sdk::SseStatus::ok;
-    };
-    sdk::Host::HttpOutcome outcome = host_.http(call.raw(), request);
-    if (step == StreamTranslator::Step::cancelled) return MB_ERR_CANCELLED;
-    if (step == StreamTranslator::Step::done) return MB_OK;
-    answer.check(outcome);
-    if (!isSuccess(answer.status)) throw httpFailure(answer.status, answer.headers, answer.body, nowMs());
-    if (!sse) {
-        rapidjson::Document doc;
-        if (json::parse(doc, answer.body)) {
-            if (const rapidjson::Value *error = json::getObject(doc, "error")) {
-                throw errorObjectFailure(*error, "response", nowMs());
-            }
-        }
-        throw Failure(MB_ERR_UPSTREAM_PROTOCOL, "OpenRouter answered a stream request without an event stream");
-    }
-    checkSize(reader.finish(onEvent));
-    if (step == StreamTranslator::Step::more) step = translator.onEnd();
-    return step == StreamTranslator::Step::cancelled ? MB_ERR_CANCELLED : MB_OK;
-}
-
 int32_t Instance::chat(std::string_view requestJson, std::string_view optionsJson, sdk::Call call, bool streamed) {
     rapidjson::Document request;
-    if (!json::parse(request, requestJson) || !request.IsObject()) {
-        throw Failure(MB_ERR_INVALID_ARGUMENT, "the request is not a JSON object");
-    }
     rapidjson::Document options;
-    if (!optionsJson.empty() && !json::parse(options, optionsJson)) {
-        throw Failure(MB_ERR_INVALID_ARGUMENT, "the model options are not valid JSON");
-    }
+    sdk::openai::parseCall(requestJson, optionsJson, request, options);
     std::string_view model = json::getString(request, "model");
     if (model.empty()) throw Failure(MB_ERR_INVALID_ARGUMENT, "the request has no model");
-    std::string key = apiKey();
+    sdk::openai::Endpoint endpoint;
+    endpoint.url = config_.baseUrl + "/chat/completions";
+    endpoint.apiKey = apiKey();
+    endpoint.headers = config_.headers;
+    endpoint.timeoutMs = config_.timeoutMs;
+    endpoint.limits.maxEventBytes = config_.maxEventBytes;
+    std::shared_ptr<const Catalog> models = catalog(call, false);
+    ModelResolution resolved = resolveModelId(model, models.get());
+    std::shared_ptr<const ProviderDirectory> directory;
+    BuiltRequest built = buildRequest(request, options, resolved.id, streamed, [&]() -> const ProviderDirectory & {
+        if (!directory) directory = providers(call);
+        return *directory;
+    });
+    if (!resolved.notice.empty() && !call.notice("info", resolved.notice)) return MB_ERR_CANCELLED;
+    for (const auto &notice : built.notices) {
+        if (!call.notice("warning", notice)) return MB_ERR_CANCELLED;
+    }
     try {
-        std::shared_ptr<const Catalog> models = catalog(call, false);
-        ModelResolution resolved = resolveModelId(model, models.get());
-        std::shared_ptr<const ProviderDirectory> directory;
-        BuiltRequest built = buildRequest(request, options, resolved.id, streamed, [&]() -> const ProviderDirectory & {
-            if (!directory) directory = providers(call);
-            return *directory;
-        });
-        if (!resolved.notice.empty() && !call.notice("info", resolved.notice)) return MB_ERR_CANCELLED;
-        for (const auto &notice : built.notices) {
-            if (!call.notice("warning", notice)) return MB_ERR_CANCELLED;
-        }
-        if (call.cancelled()) return MB_ERR_CANCELLED;
-        sdk::Host::HttpRequest http;
-        http.method = "POST";
-        http.url = config_.baseUrl + "/chat/completions";
-        http.headers = headers(key, streamed ? "text/event-stream" : "application/json", true);
-        http.body = std::move(built.body);
-        http.timeoutMs = config_.timeoutMs;
-        try {
-            return streamed ? stream(call, std::move(http)) : complete(call, std::move(http));
-        } catch (const UpstreamFailure &failure) {
-            if (!failure.invalidModel()) throw;
-            std::string message = failure.message();
-            if (models) {
-                std::string names;
-                for (const auto &id : models->closest(resolved.id, 3)) names += (names.empty() ? "" : ", ") + id;
-                if (!names.empty()) message += ". Closest OpenRouter model ids: " + names;
-            }
-            throw Failure(failure.code(), message, failure.httpStatus(), failure.retryAfterMs());
-        }
-    } catch (const Failure &failure) {
-        // Defence in depth: whatever an upstream echoes, the key never reaches a message.
+        return sdk::openai::chat(host_, call, dialect(), endpoint, std::move(built.body), streamed);
+    } catch (const UpstreamFailure &failure) {
+        if (!failure.invalidModel()) throw;
         std::string message = failure.message();
-        bool leaked = false;
-        for (std::size_t at; (at = message.find(key)) != std::string::npos; leaked = true) {
-            message.replace(at, key.size(), "[redacted]");
+        if (models) {
+            std::string names;
+            for (const auto &id : models->closest(resolved.id, 3)) names += (names.empty() ? "" : ", ") + id;
+            if (!names.empty()) message += ". Closest OpenRouter model ids: " + names;
         }
-        if (!leaked) throw;
         throw Failure(failure.code(), message, failure.httpStatus(), failure.retryAfterMs());
     }
 }

@@ -1,11 +1,13 @@
-// One configured OpenRouter provider instance: its settings, the HTTP exchanges through the host, the cached catalog
-// and provider directory, and the calls of the vtable (list_models, complete/stream, the key-info extension).
-// Thread-safe: the catalog and directory are loaded under their own locks, everything else is per call.
+// One configured OpenRouter provider instance: its settings, the cached catalog and provider directory, and the calls
+// of the vtable (list_models, complete/stream, the key-info extension). The exchanges themselves are the SDK's
+// (sdk/openai/client.hpp). Thread-safe: the catalog and directory are loaded under their own locks, everything else
+// is per call.
 #pragma once
 
 #include "catalog.hpp"
 
 #include <moltbot/sdk/host.hpp>
+#include <moltbot/sdk/openai/client.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -16,8 +18,9 @@
 namespace moltbot::openrouter {
 
 constexpr std::string_view kDefaultBaseUrl = "https://openrouter.ai/api/v1";
-constexpr std::size_t kMaxResponseBytes = std::size_t{16} << 20;  // a non-streaming answer or a catalog (a catalog is ~0.5 MB)
-constexpr std::size_t kMaxErrorBytes = std::size_t{64} << 10;     // an error body
+// A non-streaming answer or a catalog (a catalog is ~0.5 MB), and an error body: the SDK's bounds.
+constexpr std::size_t kMaxResponseBytes = sdk::openai::Limits{}.maxResponseBytes;
+constexpr std::size_t kMaxErrorBytes = sdk::openai::Limits{}.maxErrorBytes;
 
 // The create() config: {"name": "openrouter", "config": {models.providers.openrouter}, "cacheDir"?: "<folder>"}.
 // The host applies OPENROUTER_BASE_URL to config.baseUrl before calling create.
@@ -38,6 +41,9 @@ struct InstanceConfig {
 class Instance {
 public:
     Instance(const mb_host_api *host, InstanceConfig config);
+    // create(): the config as the host hands it (sdk::Provider).
+    Instance(const mb_host_api *host, std::string_view createJson)
+        : Instance(host, InstanceConfig::parse(createJson)) {}
 
     int32_t listModels(sdk::Call call);
     int32_t chat(std::string_view request, std::string_view options, sdk::Call call, bool stream);
@@ -59,32 +65,14 @@ private:
         bool forceRefresh = false;
     };
 
-    // One HTTP answer. Its body is kept up to a bound: kMaxResponseBytes for a success (beyond it the transfer stops
-    // and `overflow` is set; a Content-Length over the bound stops it before any body arrives), kMaxErrorBytes for
-    // an error (cut on purpose: what arrived is still classified).
-    struct Exchange {
-        int32_t status = 0;
-        std::string headers;
-        std::string body;
-        bool overflow = false;
-
-        // The transfer callbacks: false stops the transfer.
-        bool onHead(int32_t status, std::string_view headers);
-        bool onBody(std::string_view bytes);
-        // After the transfer: throws when it failed, or when a success's body exceeded its bound.
-        void check(const sdk::Host::HttpOutcome &outcome) const;
-    };
-
     template <class T>
     std::shared_ptr<const T> load(Cached<T> &cached, sdk::Call call);
     std::shared_ptr<const Catalog> catalog(sdk::Call call, bool required);
     std::shared_ptr<const ProviderDirectory> providers(sdk::Call call);
 
     std::string apiKey() const;
-    std::string headers(std::string_view key, std::string_view accept, bool jsonBody) const;
-    Exchange send(sdk::Call call, sdk::Host::HttpRequest request);
-    int32_t complete(sdk::Call call, sdk::Host::HttpRequest request);
-    int32_t stream(sdk::Call call, sdk::Host::HttpRequest request);
+    sdk::openai::Exchange get(sdk::Call call, std::string_view path, std::string_view key,
+                              const std::string &extraHeaders = {});
 
     sdk::Host host_;
     InstanceConfig config_;

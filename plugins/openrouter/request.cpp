@@ -3,14 +3,14 @@
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/guard.hpp>
 #include <moltbot/sdk/json.hpp>
-
-#include <cctype>
+#include <moltbot/sdk/openai/request.hpp>
 
 namespace moltbot::openrouter {
 
 namespace json = sdk::json;
 using rapidjson::Value;
-using Allocator = rapidjson::Document::AllocatorType;
+using sdk::openai::Allocator;
+using sdk::openai::fillMissing;
 
 namespace {
 
@@ -101,12 +101,6 @@ void checkRule(const Rule *rule, std::string_view scope, std::string_view key, c
 
 Value copyString(std::string_view text, Allocator &a) {
     return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), a);
-}
-
-// Sets body[key] = value unless the body already has it (the request wins over the per-model defaults).
-void fill(Value &body, std::string_view key, const Value &value, Allocator &a) {
-    if (body.HasMember(Value(rapidjson::StringRef(key.data(), key.size())))) return;
-    body.AddMember(copyString(key, a), Value(value, a), a);
 }
 
 // ---- provider routing ----
@@ -256,9 +250,9 @@ ParamResult applyParams(Value &body, const Value &params, Allocator &a) {
             checkRule(rule, "params", key, value);
             // max_tokens and max_completion_tokens are one limit: the request's own wins.
             if (std::string_view(rule->wire) == "max_tokens" && body.HasMember("max_completion_tokens")) continue;
-            fill(body, rule->wire, value, a);
+            fillMissing(body, rule->wire, value, a);
         } else {
-            fill(body, snakeCase(key), value, a);
+            fillMissing(body, snakeCase(key), value, a);
         }
     }
     // "off" means no reasoning request at all; one reasoning field only (two give a 400).
@@ -272,20 +266,6 @@ ParamResult applyParams(Value &body, const Value &params, Allocator &a) {
 }
 
 }  // namespace
-
-std::string snakeCase(std::string_view name) {
-    std::string out;
-    out.reserve(name.size() + 4);
-    for (char c : name) {
-        if (std::isupper(static_cast<unsigned char>(c))) {
-            if (!out.empty()) out += '_';
-            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 BuiltRequest buildRequest(const Value &request, const Value &options, std::string_view modelId, bool stream,
                           const ProviderLookup &providers) {
@@ -310,9 +290,7 @@ BuiltRequest buildRequest(const Value &request, const Value &options, std::strin
     checkSlugs(body, providers, built.notices);
     if (!applied.cacheTtl.empty() && isAnthropic(modelId)) addBreakpoints(body, applied.cacheTtl, a);
 
-    body.RemoveMember("stream");
-    body.AddMember("stream", stream, a);
-    if (!stream) body.RemoveMember("stream_options");  // only meaningful with stream:true
+    sdk::openai::setStream(body, stream, a);
     built.body = json::write(body);
     return built;
 }

@@ -12,6 +12,8 @@
 
 #include "catalog.hpp"
 
+#include <moltbot/sdk/openai/request.hpp>
+
 #include <rapidjson/document.h>
 
 #include <functional>
@@ -33,8 +35,8 @@ using ProviderLookup = std::function<const ProviderDirectory &()>;
 BuiltRequest buildRequest(const rapidjson::Value &request, const rapidjson::Value &options, std::string_view modelId,
                           bool stream, const ProviderLookup &providers);
 
-// "frequencyPenalty" -> "frequency_penalty".
-std::string snakeCase(std::string_view name);
+// "frequencyPenalty" -> "frequency_penalty", the rule of every OpenAI-style provider (moltbot/sdk/openai/request.hpp).
+using sdk::openai::snakeCase;
 
 // The maximum number of cache_control breakpoints Anthropic accepts in one request.
 constexpr int kMaxCacheBreakpoints = 4;

@@ -1,6 +1,8 @@
 // ABI stability (docs/abi.md §3): a plugin built against the frozen 1.0 header keeps loading and serving, and the
 // struct-growth rule holds both ways with a test-only 1.1 header that grows mb_provider_descriptor.
+#include "core/plugin/abi_structs.hpp"
 #include "tests/abi/frozen_reader.hpp"
+#include "tests/abi/frozen_sizes.hpp"
 #include "tests/plugins/fixtures.hpp"
 #include "tests/support/process.hpp"
 
@@ -28,6 +30,20 @@ std::string ask(const char *version, const std::string &model) {
 TEST_CASE("the frozen 1.0 header is kept: tests/abi/frozen/moltbot/plugin-1.0.h still describes ABI 1.0") {
     std::string frozen = readFile(sourcePath("tests/abi/frozen/moltbot/plugin-1.0.h"));
     CHECK(frozen.find("#define MB_ABI_CURRENT_MAJOR 1\n#define MB_ABI_CURRENT_MINOR 0\n") != std::string::npos);
+}
+
+TEST_CASE("the host's 1.0 sizes, the least it accepts where it reads every 1.0 field, are those of the frozen header") {
+    namespace abi = moltbot::plugin::abi;
+    std::map<std::string, std::size_t> frozen = frozenSizes_1_0();
+    CHECK(abi::kErrorSize_1_0 == frozen.at("mb_error"));
+    CHECK(abi::kCallSize_1_0 == frozen.at("mb_call"));
+    CHECK(abi::kHttpRequestSize_1_0 == frozen.at("mb_http_request"));
+    CHECK(abi::kHostApiSize_1_0 == frozen.at("mb_host_api"));
+    CHECK(abi::kProviderVtableSize_1_0 == frozen.at("mb_provider_vtable"));
+    CHECK(abi::kProviderDescriptorSize_1_0 == frozen.at("mb_provider_descriptor"));
+    CHECK(abi::kHostInfoSize_1_0 == frozen.at("mb_host_info"));
+    CHECK(abi::kPluginEntrySize_1_0 == frozen.at("mb_plugin_entry"));
+    CHECK(frozen.size() == 8);
 }
 
 TEST_CASE("a plugin built against the frozen 1.0 header loads and serves in this host") {

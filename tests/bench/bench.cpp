@@ -4,8 +4,9 @@
 // and the commands.
 #include "tests/simulator/server.hpp"
 
-#include "translate.hpp"
+#include "errors.hpp"
 
+#include <moltbot/sdk/openai/translate.hpp>
 #include <moltbot/sdk/sse.hpp>
 
 #include <fcntl.h>
@@ -213,18 +214,18 @@ void streamingThroughput(Report &report) {
         std::vector<double> rates;
         for (int round = 0; round < 5; ++round) {
             std::size_t seen = 0;
-            moltbot::openrouter::StreamTranslator translator(
+            moltbot::sdk::openai::StreamTranslator translator(
                 [&seen](uint32_t, std::string_view) {
                     ++seen;
                     return true;
                 },
-                0);
+                moltbot::openrouter::dialect(), 0);
             moltbot::sdk::SseReader reader;
             auto start = Clock::now();
             for (std::size_t at = 0; at < stream.size(); at += 16384) {
                 reader.feed(std::string_view(stream).substr(at, 16384), [&](const moltbot::sdk::SseEvent &event) {
                     if (translate) return translator.onData(event.data) ==
-                                          moltbot::openrouter::StreamTranslator::Step::more;
+                                          moltbot::sdk::openai::StreamTranslator::Step::more;
                     ++seen;
                     return true;
                 });

@@ -1,20 +1,22 @@
-// The OpenRouter translator. Input: one control byte, then an SSE stream (as the plugin reads it) whose event data
-// go through StreamTranslator; the same bytes also go through translateResponse as a complete() body. Failures may
+// The SDK's OpenAI translator with OpenRouter's dialect. Input: one control byte, then an SSE stream (as the plugin
+// reads it) whose event data go through StreamTranslator; the same bytes also go through translateResponse as a
+// complete() body. Failures may
 // only be sdk::Failure with an ABI error code and a message. Every emitted payload is a JSON object, nothing follows
 // MB_EVENT_DONE, and a sink that says stop (at the event number the control byte picks, when below 16) stops the
 // translation at once.
 #include "check.hpp"
 
-#include "plugins/openrouter/translate.hpp"
+#include "plugins/openrouter/errors.hpp"
 
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/json.hpp>
+#include <moltbot/sdk/openai/translate.hpp>
 #include <moltbot/sdk/sse.hpp>
 
 #include <string_view>
 
 using namespace moltbot;
-using Step = openrouter::StreamTranslator::Step;
+using Step = sdk::openai::StreamTranslator::Step;
 
 namespace {
 
@@ -48,8 +50,8 @@ void checkFailure(const sdk::Failure &failure) {
 
 void translateStream(std::string_view body, unsigned stopAt) {
     Sink sink{stopAt};
-    openrouter::StreamTranslator translator([&sink](uint32_t kind, std::string_view json) { return sink(kind, json); },
-                                            kNowMs);
+    sdk::openai::StreamTranslator translator(
+        [&sink](uint32_t kind, std::string_view json) { return sink(kind, json); }, openrouter::dialect(), kNowMs);
     Step step = Step::more;
     try {
         sdk::SseReader reader;
@@ -72,8 +74,9 @@ void translateStream(std::string_view body, unsigned stopAt) {
 void translateComplete(std::string_view body, unsigned stopAt) {
     Sink sink{stopAt};
     try {
-        bool completed = openrouter::translateResponse(
-            body, [&sink](uint32_t kind, std::string_view json) { return sink(kind, json); }, kNowMs);
+        bool completed = sdk::openai::translateResponse(
+            body, [&sink](uint32_t kind, std::string_view json) { return sink(kind, json); }, openrouter::dialect(),
+            kNowMs);
         FUZZ_CHECK(completed != sink.stopped);
     } catch (const sdk::Failure &failure) {
         checkFailure(failure);

@@ -123,7 +123,7 @@ TEST_CASE("a single 50 MB stream line ends at the 16 MiB event bound") {
     Guard guard;
     Timed run = agent(guard, always(R"({"kind":"long_line","bytes":52428800})"), {});
     CHECK(run.result.exitCode == 2);
-    CHECK(contains(run.result.err, "an OpenRouter stream event exceeds 16777216 bytes"));
+    CHECK(contains(run.result.err, "a stream event from OpenRouter exceeds 16777216 bytes"));
     CHECK(withinMemoryBound(run.result));
 }
 

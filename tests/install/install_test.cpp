@@ -1,7 +1,8 @@
 // The installed tree end to end: `meson install --destdir` of this build into a temporary folder, moved once (the
-// tree is relocatable: the binary finds its plugins relative to itself), then a plugin in plain C built out of tree
-// from docs/examples/c-plugin against the installed SDK only (pkg-config, cc from PATH) and dropped into the state
-// dir's plugin folder.
+// tree is relocatable: the binary finds its plugins relative to itself, the .pc files and the CMake package find the
+// SDK relative to themselves), then a plugin in plain C built out of tree from docs/examples/c-plugin against the
+// installed SDK only (pkg-config, cc from PATH) and dropped into the state dir's plugin folder. sdk_builds_test.cpp
+// builds plugins against the same tree with meson and CMake.
 #include "tests/install/installed_tree.hpp"
 
 #include <doctest/doctest.h>
@@ -27,24 +28,73 @@ std::string lineWith(const std::string &text, const std::string &part) {
 
 }  // namespace
 
-TEST_CASE("meson install puts the binary, the plugins, the SDK headers and moltbot-plugin.pc in a relocatable tree") {
+TEST_CASE("meson install puts the binary, the plugins, the SDK and its docs in a relocatable tree") {
     const InstalledTree &tree = installedTree();
     CHECK(fs::is_regular_file(tree.includeDir / "moltbot" / "plugin.h"));
     CHECK(fs::is_regular_file(tree.includeDir / "moltbot" / "sdk" / "sse.hpp"));
     CHECK(fs::is_regular_file(tree.includeDir / "moltbot" / "sdk" / "host.hpp"));
     CHECK(fs::is_regular_file(tree.includeDir / "moltbot" / "ext" / "key_info.h"));
-    CHECK(readFile(tree.includeDir / "moltbot" / "plugin.h") == readFile(sourcePath("plugins/common/include/moltbot/plugin.h")));
+    // Every header of the SDK folder, byte for byte (a header added there ships without a build change).
+    fs::path sdk = sourcePath("plugins/common/include");
+    for (const auto &entry : fs::recursive_directory_iterator(sdk / "moltbot")) {
+        if (!entry.is_regular_file()) continue;
+        fs::path relative = fs::relative(entry.path(), sdk);
+        INFO(relative.string());
+        REQUIRE(fs::is_regular_file(tree.includeDir / relative));
+        CHECK(readFile(tree.includeDir / relative) == readFile(entry.path()));
+    }
     CHECK(fs::is_regular_file(tree.pluginDir / "openrouter.so"));
     CHECK(fs::is_regular_file(tree.pluginDir / "openai-compatible.so"));
+
+    // The docs and the examples they link to, under share/doc/moltbot.
+    for (const char *doc : {"abi.md", "abi-changelog.md", "plugin-authoring.md"}) {
+        CHECK(readFile(tree.docDir / doc) == readFile(sourcePath(std::string("docs/") + doc)));
+    }
+    for (const char *example : {"c-plugin/example.c", "c-plugin/Makefile", "rust-plugin/Cargo.toml",
+                                "rust-plugin/src/lib.rs", "rust-plugin/src/abi.rs", "rust-plugin/src/abi_test.rs",
+                                "rust-plugin/src/guard.rs"}) {
+        CHECK(readFile(tree.docDir / "examples" / example) == readFile(sourcePath(std::string("docs/examples/") + example)));
+    }
+
+    // The CMake package sits beside the .pc files, in <libdir>.
+    CHECK(fs::is_regular_file(tree.cmakeDir / "MoltbotPluginConfigVersion.cmake"));
+    CHECK(tree.cmakeDir.parent_path().parent_path() == tree.pkgConfigDir.parent_path());
+}
+
+TEST_CASE("the .pc files are relocatable: moltbot-plugin is C only, moltbot-plugin-cpp requires RapidJSON") {
+    const InstalledTree &tree = installedTree();
+    CHECK(contains(readFile(tree.pkgConfigDir / "moltbot-plugin.pc"), "prefix=${pcfiledir}/"));
+    CHECK(contains(readFile(tree.pkgConfigDir / "moltbot-plugin-cpp.pc"), "prefix=${pcfiledir}/"));
 
     // Headers only: a plugin links nothing of moltbot.
     RunResult libs = run({"pkg-config", "--libs", "moltbot-plugin"}, tree.pkgConfigEnv());
     CHECK(libs.exitCode == 0);
     CHECK(libs.out.find_first_not_of(" \n") == std::string::npos);
     RunResult cflags = run({"pkg-config", "--cflags", "moltbot-plugin"}, tree.pkgConfigEnv());
-    CHECK(cflags.exitCode == 0);
-    CHECK(contains(cflags.out, "-I" + tree.includeDir.string()));
+    INFO(cflags.out, cflags.err);
+    REQUIRE(cflags.exitCode == 0);
+    fs::path include = firstIncludeFlag(cflags.out);
+    REQUIRE_FALSE(include.empty());
+    CHECK(fs::equivalent(include, tree.includeDir));
+    RunResult pluginDir = run({"pkg-config", "--variable=plugindir", "moltbot-plugin"}, tree.pkgConfigEnv());
+    REQUIRE(pluginDir.exitCode == 0);
+    CHECK(fs::equivalent(pluginDir.out.substr(0, pluginDir.out.find('\n')), tree.pluginDir));
+    RunResult abi = run({"pkg-config", "--variable=abi_version", "moltbot-plugin"}, tree.pkgConfigEnv());
+    CHECK(abi.out == "1.0\n");
 
+    RunResult cRequires = run({"pkg-config", "--print-requires", "moltbot-plugin"}, tree.pkgConfigEnv());
+    CHECK(cRequires.exitCode == 0);
+    CHECK(cRequires.out.empty());
+    RunResult cppRequires = run({"pkg-config", "--print-requires", "moltbot-plugin-cpp"}, tree.pkgConfigEnv());
+    CHECK(cppRequires.exitCode == 0);
+    CHECK(cppRequires.out == "moltbot-plugin\nRapidJSON\n");
+    RunResult cppFlags = run({"pkg-config", "--cflags", "moltbot-plugin-cpp"}, tree.pkgConfigEnv());
+    INFO(cppFlags.err);
+    CHECK(cppFlags.exitCode == 0);
+}
+
+TEST_CASE("the moved binary finds the plugins installed beside it") {
+    const InstalledTree &tree = installedTree();
     TempDir home;
     RunOptions options = tree.userEnv(home.path());
     RunResult paths = run({tree.binary.string(), "plugins", "path"}, options);
@@ -71,6 +121,8 @@ TEST_CASE("a C plugin built out of tree against the installed SDK serves its pre
     INFO(made.out, made.err);
     REQUIRE(made.exitCode == 0);
     REQUIRE(fs::is_regular_file(source.path() / "example.so"));
+    checkLoadsFromStateDir(tree, {{source.path() / "example.so", "org.example.greeter", "example",
+                                   "Hello from a C plugin."}});
 
     TempDir home;
     fs::path dropped = home.path() / ".moltbot" / "plugins" / "example.so";

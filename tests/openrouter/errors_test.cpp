@@ -146,13 +146,14 @@ TEST_CASE("errors: Retry-After as delay-seconds or an HTTP-date (all three forms
 }
 
 TEST_CASE("errors: an error object under HTTP 200") {
+    using moltbot::sdk::openai::errorFailure;
     rapidjson::Document doc;
     REQUIRE(moltbot::sdk::json::parse(doc, R"({"code":502,"message":"Provider disconnected"})"));
-    UpstreamFailure f = errorObjectFailure(doc, "stream", kNow);
+    UpstreamFailure f = errorFailure(dialect(), doc, "stream", kNow);
     CHECK(f.code() == MB_ERR_UNAVAILABLE);
     CHECK(f.message() == "OpenRouter stream error 502: Provider disconnected");
     REQUIRE(moltbot::sdk::json::parse(doc, R"({"code":"server_error","message":"oops"})"));
-    CHECK(errorObjectFailure(doc, "response", kNow).code() == MB_ERR_UNAVAILABLE);
+    CHECK(errorFailure(dialect(), doc, "response", kNow).code() == MB_ERR_UNAVAILABLE);
     REQUIRE(moltbot::sdk::json::parse(doc, R"({"code":402,"message":"Insufficient credits"})"));
-    CHECK(errorObjectFailure(doc, "response", kNow).code() == MB_ERR_PAYMENT);
+    CHECK(errorFailure(dialect(), doc, "response", kNow).code() == MB_ERR_PAYMENT);
 }

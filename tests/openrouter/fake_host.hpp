@@ -2,9 +2,12 @@
 // small pieces, so every parser sees split input) and records the requests, plus an mb_call that records events.
 #pragma once
 
+#include "tests/sdk/event_list.hpp"
+
 #include <moltbot/plugin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -55,6 +58,7 @@ public:
     std::vector<Recorded> requests;
     std::vector<std::string> logs;
     std::size_t pieceSize = 7;  // body bytes per on_body call
+    std::atomic<int> aborts{0};  // transfers a callback ended before the body's end
 
     std::vector<Recorded> requestsTo(const std::string &suffix) const {
         std::vector<Recorded> out;
@@ -118,11 +122,13 @@ private:
         if (answer.transportError != MB_OK) return fail(error, answer.transportError, "canned transport failure");
         std::string head = "HTTP/1.1 " + std::to_string(answer.status) + " Canned\r\n" + answer.headers + "\r\n";
         if (request->on_head && request->on_head(request->user, answer.status, head.data(), head.size()) != 0) {
+            ++self->aborts;
             return fail(error, MB_ERR_CANCELLED, "aborted by the head callback");
         }
         for (std::size_t at = 0; at < answer.body.size(); at += self->pieceSize) {
             std::size_t n = std::min(self->pieceSize, answer.body.size() - at);
             if (request->on_body && request->on_body(request->user, answer.body.data() + at, n) != 0) {
+                ++self->aborts;
                 return fail(error, MB_ERR_CANCELLED, "aborted by the body callback");
             }
         }
@@ -151,23 +157,13 @@ struct Events {
     Events(const Events &) = delete;
     Events &operator=(const Events &) = delete;
 
-    std::vector<std::pair<uint32_t, std::string>> list;
+    sdk::test::EventList list;
     int stopAfter = -1;
     bool cancelled = false;
     mb_call call{};
 
-    std::vector<std::string> of(uint32_t kind) const {
-        std::vector<std::string> out;
-        for (const auto &[k, json] : list) {
-            if (k == kind) out.push_back(json);
-        }
-        return out;
-    }
-    std::vector<uint32_t> kinds() const {
-        std::vector<uint32_t> out;
-        for (const auto &event : list) out.push_back(event.first);
-        return out;
-    }
+    std::vector<std::string> of(uint32_t kind) const { return sdk::test::payloadsOf(list, kind); }
+    std::vector<uint32_t> kinds() const { return sdk::test::kindsOf(list); }
 
 private:
     static int32_t emit(mb_call *call, uint32_t kind, const char *json, size_t len) {

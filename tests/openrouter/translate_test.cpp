@@ -1,58 +1,28 @@
-// Chunk and response translation into ABI events.
+// OpenRouter's answers through the SDK's chunk and response translation (sdk/openai/translate.hpp), with its dialect.
 #include "samples.hpp"
 
-#include "translate.hpp"
+#include "errors.hpp"
 
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/json.hpp>
-#include <moltbot/sdk/sse.hpp>
+#include <moltbot/sdk/openai/translate.hpp>
+#include <tests/sdk/translation.hpp>
 
 #include <doctest/doctest.h>
 
 using namespace moltbot::openrouter;
-using Step = StreamTranslator::Step;
+using moltbot::sdk::test::Run;
+using Step = Run::Step;
 
 namespace {
 
-struct Run {
-    std::vector<std::pair<uint32_t, std::string>> events;
-    Step step = Step::more;
-    int32_t failure = MB_OK;
-    std::string message;
-
-    std::vector<std::string> of(uint32_t kind) const {
-        std::vector<std::string> out;
-        for (const auto &[k, json] : events) {
-            if (k == kind) out.push_back(json);
-        }
-        return out;
-    }
-};
-
-// Runs an SSE body through the SDK reader and the translator, like the plugin does; stopAfter limits the events the
-// sink accepts.
+// OpenRouter's samples through the SDK's reader and translator, with OpenRouter's dialect.
 Run translate(const std::string &body, int stopAfter = -1) {
-    Run run;
-    StreamTranslator translator(
-        [&](uint32_t kind, std::string_view json) {
-            run.events.emplace_back(kind, std::string(json));
-            return stopAfter < 0 || static_cast<int>(run.events.size()) < stopAfter;
-        },
-        0);
-    moltbot::sdk::SseReader reader;
-    auto onEvent = [&](const moltbot::sdk::SseEvent &e) {
-        run.step = translator.onData(e.data);
-        return run.step == Step::more;
-    };
-    try {
-        reader.feed(body, onEvent);
-        if (run.step == Step::more) reader.finish(onEvent);
-        if (run.step == Step::more) run.step = translator.onEnd();
-    } catch (const moltbot::sdk::Failure &f) {
-        run.failure = f.code();
-        run.message = f.message();
-    }
-    return run;
+    return moltbot::sdk::test::translate(body, dialect(), stopAfter);
+}
+
+bool translateResponse(std::string_view body, const moltbot::sdk::openai::EventSink &sink, int64_t nowMs) {
+    return moltbot::sdk::openai::translateResponse(body, sink, dialect(), nowMs);
 }
 
 }  // namespace

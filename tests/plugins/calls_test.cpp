@@ -1,5 +1,6 @@
 // Calling providers through ProviderInstance: events, errors, cancellation, host services, and plugins that break
 // the ABI (exceptions, unknown events, bad JSON, late emits, unterminated messages) without hurting the host.
+#include "tests/plugins/cli_support.hpp"
 #include "tests/plugins/fixtures.hpp"
 #include "tests/support/error_buffer.hpp"
 
@@ -40,8 +41,6 @@ struct CppEcho {
     plugin::Registry registry;
     std::unique_ptr<plugin::ProviderInstance> instance;
 };
-
-bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 // `moltbot plugins list` and `moltbot plugins path` through the real binary.
+#include "tests/plugins/cli_support.hpp"
 #include "tests/plugins/fixtures.hpp"
 #include "tests/support/process.hpp"
 
@@ -6,41 +7,8 @@
 
 #include <rapidjson/document.h>
 
-#include <sstream>
-
 using namespace moltbot::test;
 namespace fs = std::filesystem;
-
-namespace {
-
-RunResult runMoltbot(const std::vector<std::string> &args, const TempDir &home, const std::string &pluginPath) {
-    std::vector<std::string> argv{moltbotBinary().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    RunOptions options;
-    options.env["HOME"] = home.path().string();
-    options.env["MOLTBOT_STATE_DIR"] = (home.path() / "state").string();
-    options.env["MOLTBOT_PLUGIN_PATH"] = pluginPath;
-    return run(argv, options);
-}
-
-std::string pathOf(std::initializer_list<std::string> fixtures) {
-    std::string joined;
-    for (const auto &name : fixtures) joined += (joined.empty() ? "" : ":") + fixtureDir(name).string();
-    return joined;
-}
-
-bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
-
-// The output line that mentions `part`, or "".
-std::string lineWith(const std::string &text, const std::string &part) {
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        if (contains(line, part)) return line;
-    }
-    return {};
-}
-
-}  // namespace
 
 TEST_CASE("plugins list shows loaded, shadowed and skipped plugins and exits 0") {
     TempDir home;
@@ -56,11 +24,13 @@ TEST_CASE("plugins list shows loaded, shadowed and skipped plugins and exits 0")
     CHECK(contains(echo, fixturePlugin("echo").string()));
     // Columns line up: each row's path starts where the header's PATH does.
     CHECK(echo.find(fixturePlugin("echo").string()) == header.find("PATH"));
-    CHECK(contains(lineWith(result.out, "ai.moltbot.fixture.shadow "), "echo,shadow"));
+    // Per prefix, who serves it and who is shadowed: in the PREFIXES column and in a section of their own.
+    CHECK(contains(echo, "  echo  "));
+    CHECK(contains(lineWith(result.out, "ai.moltbot.fixture.shadow "), "echo (shadowed), shadow  "));
     CHECK(contains(result.out, "Shadowed prefixes"));
-    CHECK(contains(result.out, "  echo: ai.moltbot.fixture.shadow (" + fixturePlugin("shadow").string() +
-                                   ") is shadowed by ai.moltbot.fixture.echo (" + fixturePlugin("echo").string() +
-                                   ")"));
+    CHECK(contains(result.out, "  echo: served by ai.moltbot.fixture.echo (" + fixturePlugin("echo").string() +
+                                   "); shadowed: ai.moltbot.fixture.shadow (" + fixturePlugin("shadow").string() +
+                                   ")\n"));
     CHECK(contains(result.out, "Skipped files:\n  " + fixturePlugin("abi2").string() +
                                    ": ABI major 2 is not supported (host speaks 1.0)\n"));
 }
@@ -90,6 +60,10 @@ TEST_CASE("plugins list --json is machine-readable") {
     CHECK(std::string(shadowed[0]["prefix"].GetString()) == "echo");
     CHECK(std::string(shadowed[0]["path"].GetString()) == fixturePlugin("shadow").string());
     CHECK(std::string(shadowed[0]["winner_path"].GetString()) == fixturePlugin("echo").string());
+    CHECK_FALSE(shadowed[0]["pinned"].GetBool());
+    CHECK(std::string(plugins[2]["served_prefixes"][0].GetString()) == "shadow");
+    CHECK(std::string(plugins[2]["shadowed_prefixes"][0].GetString()) == "echo");
+    CHECK(json["pin_problems"].Size() == 0);
     // The first skipped file is ours: the folders of $MOLTBOT_PLUGIN_PATH come before the build tree's.
     const auto &skipped = json["skipped"].GetArray();
     REQUIRE(skipped.Size() >= 1);
@@ -220,4 +194,78 @@ TEST_CASE("a plugin file or folder other users may write is refused, saying how 
     RunResult fixed = runMoltbot({"plugins", "list"}, home, folder.path().string());
     CHECK(contains(lineWith(fixed.out, "ai.moltbot.fixture.echo"), copy.string()));
     CHECK_FALSE(contains(fixed.out, "writable"));
+}
+
+TEST_CASE("plugins.prefixes pins a prefix to a provider id, whatever the search order") {
+    TempDir home;
+    home.write("state/moltbot.json", R"({plugins: {prefixes: {echo: "ai.moltbot.fixture.shadow"}}})");
+    std::string path = pathOf({"echo", "shadow"});
+    RunResult list = runMoltbot({"plugins", "list"}, home, path);
+    CHECK(list.exitCode == 0);
+    INFO(list.out);
+    CHECK(contains(lineWith(list.out, "ai.moltbot.fixture.echo "), "echo (shadowed)"));
+    CHECK(contains(lineWith(list.out, "ai.moltbot.fixture.shadow "), "echo (pinned), shadow  "));
+    CHECK(contains(list.out, "  echo: served by ai.moltbot.fixture.shadow (" + fixturePlugin("shadow").string() +
+                                 "), pinned by plugins.prefixes.echo; shadowed: ai.moltbot.fixture.echo (" +
+                                 fixturePlugin("echo").string() + ")\n"));
+
+    // The pinned provider answers, and the user's own decision is not warned about on every run.
+    RunResult agent = runMoltbot({"agent", "--model", "echo/echo-1", "-m", "hi"}, home, path);
+    CHECK(agent.exitCode == 0);
+    CHECK(agent.out == "shadow\n");
+    CHECK_FALSE(contains(agent.err, "claims prefix"));
+
+    RunResult json = runMoltbot({"plugins", "list", "--json"}, home, path);
+    rapidjson::Document document;
+    document.Parse(json.out.c_str());
+    REQUIRE(document.IsObject());
+    const auto &shadowed = document["shadowed"];
+    REQUIRE(shadowed.Size() == 1);
+    CHECK(std::string(shadowed[0]["id"].GetString()) == "ai.moltbot.fixture.echo");
+    CHECK(std::string(shadowed[0]["winner_id"].GetString()) == "ai.moltbot.fixture.shadow");
+    CHECK(shadowed[0]["pinned"].GetBool());
+}
+
+TEST_CASE("a pin naming no loaded provider, or one that does not serve the prefix, leaves the prefix unserved") {
+    TempDir home;
+    home.write("state/moltbot.json",
+               R"({plugins: {prefixes: {echo: "com.example.gone", shadow: "ai.moltbot.fixture.echo"}}})");
+    std::string path = pathOf({"echo", "shadow"});
+    RunResult list = runMoltbot({"plugins", "list"}, home, path);
+    CHECK(list.exitCode == 0);
+    INFO(list.out);
+    CHECK(contains(list.out, "Prefix pins that cannot be honoured:\n"
+                             "  plugins.prefixes.echo: no loaded plugin provides 'com.example.gone', so nothing "
+                             "serves the prefix 'echo'\n"));
+    CHECK(contains(list.out, "  plugins.prefixes.shadow: the provider 'ai.moltbot.fixture.echo' (" +
+                                 fixturePlugin("echo").string() + ") does not serve the prefix"));
+    CHECK(contains(list.out, "  echo: served by nobody, pinned by plugins.prefixes.echo; shadowed: "));
+
+    // Not the first in search order either: a pin exists to stop a takeover, so it fails closed, naming the key.
+    RunResult agent = runMoltbot({"agent", "--model", "echo/echo-1", "-m", "hi"}, home, path);
+    CHECK(agent.exitCode != 0);
+    CHECK(agent.out.empty());
+    CHECK(contains(agent.err, "plugins.prefixes.echo: no loaded plugin provides 'com.example.gone'"));
+
+    RunResult json = runMoltbot({"plugins", "list", "--json"}, home, path);
+    rapidjson::Document document;
+    document.Parse(json.out.c_str());
+    REQUIRE(document.IsObject());
+    REQUIRE(document["pin_problems"].Size() == 2);
+    CHECK(std::string(document["pin_problems"][0]["prefix"].GetString()) == "echo");
+    CHECK(std::string(document["pin_problems"][0]["id"].GetString()) == "com.example.gone");
+    CHECK_FALSE(document["shadowed"][0].HasMember("winner_id"));
+}
+
+TEST_CASE("plugins.prefixes is validated: a prefix and a provider id, both plain names") {
+    TempDir home;
+    RunResult bad = runMoltbot({"config", "set", "plugins.prefixes.echo", "42"}, home, "");
+    CHECK(bad.exitCode == 1);
+    CHECK(contains(bad.err, "plugins.prefixes.echo: expected the id of a provider, such as \"ai.moltbot.openrouter\""));
+    RunResult badPrefix = runMoltbot({"config", "set", "plugins.prefixes[Echo/x]", "ai.moltbot.fixture.echo"}, home, "");
+    CHECK(badPrefix.exitCode == 1);
+    CHECK(contains(badPrefix.err, "not a model-ref prefix"));
+    RunResult good = runMoltbot({"config", "set", "plugins.prefixes.echo", "ai.moltbot.fixture.echo"}, home, "");
+    CHECK(good.exitCode == 0);
+    CHECK(runMoltbot({"config", "validate"}, home, "").exitCode == 0);
 }

@@ -114,6 +114,55 @@ TEST_CASE("two plugins claiming one prefix: the first in search order wins, the 
     }
 }
 
+TEST_CASE("a pin gives a prefix to the provider it names; one naming nobody leaves the prefix unserved") {
+    plugin::LoadPolicy policy;
+    policy.pins = {{"echo", "ai.moltbot.fixture.shadow"}};
+    std::vector<plugin::SearchFolder> folders{{fixtureDir("echo"), plugin::FolderOrigin::Environment},
+                                              {fixtureDir("shadow"), plugin::FolderOrigin::Environment}};
+    {  // one live registry at a time: a second one would find every file taken
+        plugin::Registry pinned = plugin::Registry::load(folders, std::make_shared<CapturingServices>(), policy);
+        CHECK(pinned.find("echo")->info.id == "ai.moltbot.fixture.shadow");
+        CHECK(pinned.pinned("echo"));
+        REQUIRE(pinned.shadowed().size() == 1);
+        CHECK(pinned.shadowed()[0].loser->info.id == "ai.moltbot.fixture.echo");
+        CHECK(pinned.shadowed()[0].pinned);
+        CHECK(pinned.warnings().empty());
+        CHECK(streamMessage(pinned, "echo", "echo-1").text == "shadow");
+    }
+
+    policy.pins = {{"echo", "com.example.gone"}};
+    plugin::Registry unserved = plugin::Registry::load(folders, std::make_shared<CapturingServices>(), policy);
+    CHECK(unserved.find("echo") == nullptr);
+    CHECK(unserved.find("shadow") != nullptr);
+    REQUIRE(unserved.pinProblems().size() == 1);
+    CHECK(unserved.pinProblems()[0].message ==
+          "plugins.prefixes.echo: no loaded plugin provides 'com.example.gone', so nothing serves the prefix 'echo'");
+    CHECK(unserved.warnings() ==
+          std::vector<std::string>{"moltbot: " + unserved.pinProblems()[0].message + " (see 'moltbot plugins list')"});
+}
+
+TEST_CASE("a pinned config-defined prefix goes to the pinned provider of its api, or to nobody") {
+    plugin::LoadPolicy policy;
+    std::vector<plugin::SearchFolder> folders{{buildPath("plugins/openai-compatible"), plugin::FolderOrigin::Environment},
+                                              {fixtureDir("echo"), plugin::FolderOrigin::Environment}};
+    {
+        policy.pins = {{"local", "ai.moltbot.openai-compatible"}};
+        plugin::Registry registry = plugin::Registry::load(folders, std::make_shared<CapturingServices>(), policy);
+        CHECK(registry.pinProblems().empty());  // it serves config-defined prefixes: any name may be pinned to it
+        CHECK(registry.find("local") == nullptr);
+        auto provider = registry.findByApi("openai-completions", "local");
+        REQUIRE(provider != nullptr);
+        CHECK(provider->info.id == "ai.moltbot.openai-compatible");
+        CHECK(registry.findByApi("anthropic-messages", "local") == nullptr);
+    }
+    policy.pins = {{"local", "ai.moltbot.fixture.echo"}};
+    plugin::Registry registry = plugin::Registry::load(folders, std::make_shared<CapturingServices>(), policy);
+    REQUIRE(registry.pinProblems().size() == 1);
+    CHECK(registry.pinProblems()[0].message.find("does not serve the prefix") != std::string::npos);
+    CHECK(registry.findByApi("openai-completions", "local") == nullptr);  // not the first provider of the api
+    CHECK(registry.findByApi("openai-completions", "other")->info.id == "ai.moltbot.openai-compatible");
+}
+
 TEST_CASE("files of one folder load in name order, so the winner of a shared prefix is deterministic") {
     TempDir dir;
     fs::create_symlink(fixturePlugin("echo"), dir.path() / "b-echo.so");

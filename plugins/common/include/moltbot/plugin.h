@@ -13,10 +13,13 @@
  *    `deinit`; outputs leave through `emit`, caller buffers or the error struct.
  *  - No exception or longjmp crosses the boundary: every entry point catches everything and returns MB_ERR_INTERNAL.
  *
- * Thread tags used below:
- *  [loader]  called by the host's loading thread, never concurrently with any other function of the same plugin.
- *  [any]     may be called from any thread, concurrently with itself and every other [any] function.
- *  [call]    called only on the thread that is running the plugin call it belongs to, while that call runs.
+ * Thread tags, one on every function below:
+ *  [loader]   called by the host's loading thread, never concurrently with any other function of the same plugin.
+ *  [any]      may be called from any thread, concurrently with itself and every other [any] function.
+ *  [last]     called once per instance, from any thread, after every other call on that instance returned (other
+ *             instances' functions may run meanwhile).
+ *  [call]     called only on the thread that is running the plugin call it belongs to, while that call runs.
+ *  [transfer] called only on the thread that called http_request, before http_request returns.
  */
 #ifndef MOLTBOT_PLUGIN_H
 #define MOLTBOT_PLUGIN_H
@@ -90,7 +93,9 @@ typedef struct mb_error {
 #define MB_EVENT_USAGE 4           /* {"prompt_tokens", "completion_tokens", "cached_tokens"?, "cache_write_tokens"?, "cost"?} */
 #define MB_EVENT_DONE 5            /* {"finish_reason": "stop"|"length"|"tool_calls"|..., "model"?, "provider"?, "id"?} */
 #define MB_EVENT_RESPONSE 6        /* complete(): the whole OpenAI Chat Completions response object */
-#define MB_EVENT_MODEL 7           /* list_models(): one model {"id", "name"?, "context_length"?, "input"?, ...} */
+/* list_models(): one model {"id", "name"?, "context_length"?, "max_completion_tokens"?, "input"?: "text"|"text+image",
+ * "pricing"?, ...} */
+#define MB_EVENT_MODEL 7
 #define MB_EVENT_NOTICE 8          /* {"level": "info"|"warning", "message": "..."}: shown to the user once */
 #define MB_EVENT_META 9            /* {"model"?, "provider"?, "id"?}: who is serving, as soon as it is known */
 
@@ -103,9 +108,10 @@ typedef struct mb_call mb_call;
 struct mb_call {
     uint32_t struct_size;
     uint32_t reserved0;
-    /* Deliver one event. A non-zero return asks the plugin to stop: it returns MB_ERR_CANCELLED as soon as it can. */
+    /* [call] Deliver one event. A non-zero return asks the plugin to stop: it returns MB_ERR_CANCELLED as soon as it
+     * can. */
     int32_t (*emit)(mb_call *call, uint32_t kind, const char *json, size_t json_len);
-    /* Non-zero once the user or the host cancelled the call. Plugins poll it between blocking steps. */
+    /* [call] Non-zero once the user or the host cancelled the call. Plugins poll it between blocking steps. */
     int32_t (*is_cancelled)(mb_call *call);
     void *host_data; /* host-private; plugins never touch it */
 };
@@ -117,9 +123,10 @@ struct mb_call {
 #define MB_LOG_WARNING 2
 #define MB_LOG_ERROR 3
 
-/* Called once with the status line and every header as "Name: value\r\n" lines, before any body byte. */
+/* [transfer] Called once with the status and every header as "Name: value\r\n" lines, before any body byte. A non-zero
+ * return aborts the transfer. */
 typedef int32_t (*mb_http_head_fn)(void *user, int32_t http_status, const char *headers, size_t headers_len);
-/* Called for each piece of the body as it arrives. A non-zero return aborts the transfer. */
+/* [transfer] Called for each piece of the body as it arrives. A non-zero return aborts the transfer. */
 typedef int32_t (*mb_http_body_fn)(void *user, const char *data, size_t len);
 
 /* Plugin-owned, borrowed by the host for the duration of http_request. */
@@ -147,21 +154,25 @@ typedef struct mb_host_api {
     uint32_t abi_version;      /* the version negotiated with this plugin */
     const char *host_name;     /* "moltbot" */
     const char *host_version;  /* "0.1.0" */
-    void *host_ctx;            /* pass back as the first argument of every function below */
+    void *host_ctx;            /* pass back as the first argument of every function below: it says who calls */
+    /* [any] One log line; the host prefixes the plugin's id. */
     void (*log)(void *host_ctx, int32_t level, const char *message, size_t message_len);
-    /* The JSON value of a dotted config path (e.g. "agents.defaults.model.primary"); MB_ERR_NOT_FOUND if unset. */
+    /* [any] The JSON value of a dotted config path (e.g. "agents.defaults.model.primary"); MB_ERR_NOT_FOUND if unset.
+     * Paths through a secret key (apiKey, token, ...) or into another provider's models.providers.<name> answer
+     * MB_ERR_NOT_FOUND too, and a value above them comes without them (docs/abi.md §6). */
     int32_t (*config_get)(void *host_ctx, const char *path, char *buf, size_t *len);
-    /* The credential the host resolved for a provider instance name (e.g. "openrouter"); MB_ERR_NOT_FOUND if none.
-     * Plugins never read environment variables or files for credentials themselves. */
+    /* [any] The credential the host resolved for a provider instance name (e.g. "openrouter"); MB_ERR_NOT_FOUND if
+     * none, and for every name that is not an instance the host created through this plugin. Plugins never read
+     * environment variables or files for credentials themselves. */
     int32_t (*secret_get)(void *host_ctx, const char *name, char *buf, size_t *len);
     /*
-     * One HTTP transfer. Blocks until the body ended, the transfer failed, or it was aborted. Returns MB_OK when a
-     * response arrived, whatever its status; MB_ERR_TRANSPORT, MB_ERR_TIMEOUT or MB_ERR_CANCELLED otherwise (with
+     * [any] One HTTP transfer. Blocks until the body ended, the transfer failed, or it was aborted. Returns MB_OK when
+     * a response arrived, whatever its status; MB_ERR_TRANSPORT, MB_ERR_TIMEOUT or MB_ERR_CANCELLED otherwise (with
      * `error` filled). `call` links the transfer to a plugin call, so that cancelling the call aborts it at the
      * transport level; it may be NULL outside a call.
      */
     int32_t (*http_request)(void *host_ctx, mb_call *call, const mb_http_request *request, mb_error *error);
-    /* An optional service by string id "<name>/<rev>", or NULL when the host does not offer it. */
+    /* [any] An optional service by string id "<name>/<rev>", or NULL when the host does not offer it. */
     const void *(*get_service)(void *host_ctx, const char *id);
 } mb_host_api;
 
@@ -177,17 +188,19 @@ typedef struct mb_instance mb_instance; /* plugin-defined */
 #define MB_CAP_CONFIG_PREFIXES 0x20u /* serves prefixes named in the config (models.providers.<name>.api) */
 
 /*
- * A provider instance is thread-safe: every function but create and destroy is [any], and the host calls destroy
- * only after every other call on that instance returned.
+ * A provider instance is thread-safe: the gateway calls one instance from many threads at once.
  *
- * create:      build an instance from its config JSON: {"name": "<prefix>", "config": {models.providers.<name>}}.
- * destroy:     release an instance.
- * list_models: emit one MB_EVENT_MODEL per model known to the provider.
- * complete:    answer `request_json` (an OpenAI Chat Completions request whose "model" is the provider-local id)
+ * create:      [any] build an instance from its config JSON: {"name": "<prefix>", "config": {models.providers.<name>,
+ *              "baseUrl" overridden by $<NAME>_BASE_URL, "refreshCatalog": true on `models list --refresh`},
+ *              "cacheDir": "<state>/cache/<name>"}. Also runs concurrently with other instances' calls and with
+ *              another create (a config reload makes instances anew while the old ones still serve).
+ * destroy:     [last] release an instance.
+ * list_models: [any] emit one MB_EVENT_MODEL per model known to the provider.
+ * complete:    [any] answer `request_json` (an OpenAI Chat Completions request whose "model" is the provider-local id)
  *              and emit one MB_EVENT_RESPONSE. `options_json` carries the per-model options of the config
  *              ({"ref", "model", "params", "provider", ...}), untouched, for the plugin to interpret.
- * stream:      like complete, but emit deltas as they arrive, then MB_EVENT_USAGE (when known) and MB_EVENT_DONE.
- * get_extension: a string-id extension "<name>/<rev>", or NULL.
+ * stream:      [any] like complete, but emit deltas as they arrive, then MB_EVENT_USAGE (when known) and MB_EVENT_DONE.
+ * get_extension: [any] a string-id extension "<name>/<rev>", or NULL.
  */
 typedef struct mb_provider_vtable {
     uint32_t struct_size;
