@@ -1,4 +1,4 @@
-// Where moltbot keeps its files (design.md §3).
+// Where moltbot keeps its files (docs/configuration.md, "Files"; docs/architecture.md, "Files in the state folder").
 #pragma once
 
 #include <filesystem>

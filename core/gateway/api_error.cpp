@@ -1,6 +1,7 @@
 #include "core/gateway/api_error.hpp"
 
 #include <moltbot/plugin.h>
+#include <moltbot/plugin_helpers.h>
 #include <moltbot/sdk/json.hpp>
 
 #include <algorithm>
@@ -53,7 +54,7 @@ ApiError outcomeError(const pipeline::Outcome &outcome) {
     bool allRateLimited = !outcome.attempts.empty();
     int64_t shortestWaitMs = -1;
     for (const auto &record : outcome.attempts) {
-        bool limited = record.outcome == pipeline::statusName(MB_ERR_RATE_LIMITED) ||
+        bool limited = record.outcome == mb_status_name(MB_ERR_RATE_LIMITED) ||
                        (record.outcome == "skipped" && record.message.find("rate_limited") != std::string::npos);
         allRateLimited = allRateLimited && limited;
         if (record.retryAfterMs >= 0 && (shortestWaitMs < 0 || record.retryAfterMs < shortestWaitMs)) {
@@ -65,7 +66,7 @@ ApiError outcomeError(const pipeline::Outcome &outcome) {
     ApiError error;
     error.status = mapping.status;
     error.type = mapping.type;
-    error.code = pipeline::statusName(status);
+    error.code = mb_status_name(status);
     error.message = outcome.error.empty() ? "the request failed" : outcome.error;
     if (error.status == 429 || error.status == 503) {
         error.retryAfterSeconds = shortestWaitMs >= 0 ? std::max<int64_t>(1, (shortestWaitMs + 999) / 1000) : 1;

@@ -55,28 +55,4 @@ Decision decide(int32_t status, int64_t retryAfterMs, int attempt, bool outputSt
     return {Action::RetrySameModel, backoff(attempt, policy, random), false};
 }
 
-std::string statusName(int32_t status) {
-    switch (status) {
-    case MB_OK: return "ok";
-    case MB_ERR_INVALID_ARGUMENT: return "invalid_argument";
-    case MB_ERR_UNSUPPORTED: return "unsupported";
-    case MB_ERR_INCOMPATIBLE: return "incompatible";
-    case MB_ERR_CANCELLED: return "cancelled";
-    case MB_ERR_TIMEOUT: return "timeout";
-    case MB_ERR_TRANSPORT: return "transport";
-    case MB_ERR_HTTP: return "http";
-    case MB_ERR_AUTH: return "auth";
-    case MB_ERR_PAYMENT: return "payment";
-    case MB_ERR_RATE_LIMITED: return "rate_limited";
-    case MB_ERR_NOT_FOUND: return "not_found";
-    case MB_ERR_UPSTREAM_PROTOCOL: return "upstream_protocol";
-    case MB_ERR_INTERNAL: return "internal";
-    case MB_ERR_BUFFER_TOO_SMALL: return "buffer_too_small";
-    case MB_ERR_INVALID_REQUEST: return "invalid_request";
-    case MB_ERR_MODERATION: return "moderation";
-    case MB_ERR_UNAVAILABLE: return "unavailable";
-    default: return "error " + std::to_string(status);
-    }
-}
-
 }  // namespace moltbot::pipeline

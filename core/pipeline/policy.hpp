@@ -35,7 +35,4 @@ struct Decision {
 Decision decide(int32_t status, int64_t retryAfterMs, int attempt, bool outputStarted, const RetryPolicy &policy,
                 std::mt19937 &random);
 
-// A short, stable name for an MB_* status, as shown in attempt lists: "rate_limited", "auth", ...
-std::string statusName(int32_t status);
-
 }  // namespace moltbot::pipeline

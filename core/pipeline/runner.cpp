@@ -1,6 +1,7 @@
 #include "core/pipeline/runner.hpp"
 
 #include <moltbot/plugin.h>
+#include <moltbot/plugin_helpers.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -200,14 +201,14 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const rapidjson::Value
                 }
                 return !tooLong && !clock_.cancelled();
             };
-            AttemptResult result = backend_.attempt(entry, body, stream, sink, clock_.cancelled);
+            plugin::CallResult result = backend_.attempt(entry, body, stream, sink, clock_.cancelled);
             if (tooLong) {
                 result = {MB_ERR_UPSTREAM_PROTOCOL, 0, -1,
                           "the answer is longer than the " + std::to_string(output.keepText >> 20) +
                               " MiB kept in memory"};
             }
             if (result.status != MB_OK && clock_.cancelled()) result.status = MB_ERR_CANCELLED;
-            AttemptRecord record{ref, attempt, statusName(result.status), result.httpStatus, result.message,
+            AttemptRecord record{ref, attempt, mb_status_name(result.status), result.httpStatus, result.message,
                                  clock_.nowMs() - started, result.retryAfterMs};
             outcome.attempts.push_back(record);
             if (output.verbose) {

@@ -5,6 +5,7 @@
 #include "core/pipeline/cooldown_store.hpp"
 #include "core/pipeline/model_ref.hpp"
 #include "core/pipeline/policy.hpp"
+#include "core/plugin/call.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -22,25 +23,16 @@ struct ChainEntry {
     std::string optionsJson = "{}";
 };
 
-// What one attempt on one model produced, as the backend reports it.
-struct AttemptResult {
-    int32_t status = 0;        // MB_OK or an MB_ERR_* code
-    int32_t httpStatus = 0;
-    int64_t retryAfterMs = -1;
-    std::string message;
-};
-
-// Receives the events of an attempt (MB_EVENT_* kind, JSON payload). Returning false cancels the attempt.
-using EventSink = std::function<bool(uint32_t kind, std::string_view json)>;
-// Polled by the backend while an attempt runs (from the attempt's thread): true ends it as MB_ERR_CANCELLED.
-using CancelCheck = std::function<bool()>;
+// An attempt reports what its plugin call reports (plugin::CallResult), through the call's own sink and check.
+using plugin::CancelCheck;
+using plugin::EventSink;
 
 class ModelBackend {
 public:
     virtual ~ModelBackend() = default;
     // Sends `requestJson` (an OpenAI Chat Completions request whose "model" is the ref's id) to the plugin serving
     // the ref's prefix, streaming or not, and reports its events to `sink`.
-    virtual AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool stream,
+    virtual plugin::CallResult attempt(const ChainEntry &entry, const std::string &requestJson, bool stream,
                                   const EventSink &sink, const CancelCheck &cancelled) = 0;
 };
 

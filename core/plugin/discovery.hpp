@@ -1,4 +1,4 @@
-// Where plugins are looked for (design.md §2.13), in order:
+// Where plugins are looked for (docs/abi.md §10), in order:
 //   1. each folder of $MOLTBOT_PLUGIN_PATH (colon-separated),
 //   2. <state dir>/plugins,
 //   3. the install's folder, <exe dir>/../<libdir>/moltbot/plugins,

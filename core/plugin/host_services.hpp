@@ -1,4 +1,4 @@
-// The services the host offers to plugins (mb_host_api, design.md §2.7), as a C++ interface the rest of the host
+// The services the host offers to plugins (mb_host_api, docs/abi.md §6), as a C++ interface the rest of the host
 // implements. The loader builds one mb_host_api per plugin whose functions forward here.
 #pragma once
 

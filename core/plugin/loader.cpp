@@ -1,9 +1,9 @@
 #include "core/plugin/loader.hpp"
 
-#include "core/pipeline/policy.hpp"
 #include "core/plugin/abi_structs.hpp"
 #include "core/plugin/host_table.hpp"
 
+#include <moltbot/plugin_helpers.h>
 #include <dlfcn.h>
 
 #include <cstddef>
@@ -35,7 +35,7 @@ auto guarded(const PluginHandle &handle, std::string_view what, F &&call) {
 }
 
 std::string statusText(int32_t status, const std::string &message) {
-    std::string text = "status " + std::to_string(status) + " (" + pipeline::statusName(status) + ")";
+    std::string text = "status " + std::to_string(status) + " (" + mb_status_name(status) + ")";
     return message.empty() ? text : text + ": " + message;
 }
 

@@ -3,6 +3,7 @@
 // plugin becomes an MB_ERR_INTERNAL result naming the problem, never a crash of the host.
 #pragma once
 
+#include "core/plugin/call.hpp"
 #include "core/plugin/registry.hpp"
 
 #include <cstdint>
@@ -12,20 +13,6 @@
 #include <string_view>
 
 namespace moltbot::plugin {
-
-struct CallResult {
-    int32_t status = MB_OK;    // MB_OK or an MB_ERR_* code
-    int32_t httpStatus = 0;    // the upstream's HTTP status, or 0
-    int64_t retryAfterMs = -1; // how long the upstream asked to wait, or -1
-    std::string message;       // the plugin's error text, or the host's description of what the plugin did wrong
-    bool ok() const { return status == MB_OK; }
-};
-
-// Receives each event (an MB_EVENT_* kind and its JSON object) on the calling thread. Returning false cancels.
-// An exception thrown here stops the call and is rethrown by the ProviderInstance function once the plugin returned.
-using EventSink = std::function<bool(uint32_t kind, std::string_view json)>;
-// Polled when the plugin asks whether the call was cancelled. May be empty.
-using CancelCheck = std::function<bool()>;
 
 class ProviderInstance {
 public:

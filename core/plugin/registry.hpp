@@ -1,4 +1,4 @@
-// Loading plugins and the prefix registry (design.md §2.3, §2.13). Every problem with a file skips that file with
+// Loading plugins and the prefix registry (docs/abi.md §10). Every problem with a file skips that file with
 // a reason; the host keeps working with the rest.
 #pragma once
 

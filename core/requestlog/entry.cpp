@@ -3,6 +3,7 @@
 #include "core/pipeline/policy.hpp"
 
 #include <moltbot/plugin.h>
+#include <moltbot/plugin_helpers.h>
 #include <moltbot/sdk/json.hpp>
 
 #include <algorithm>
@@ -24,7 +25,7 @@ void Entry::recordOutcome(const pipeline::Outcome &outcome) {
     cacheWriteTokens = outcome.usage.cacheWriteTokens;
     costUsd = outcome.usage.known ? outcome.usage.cost : -1;
     costEstimated = false;
-    errorCode = outcome.status == MB_OK ? std::string() : pipeline::statusName(outcome.status);
+    errorCode = outcome.status == MB_OK ? std::string() : mb_status_name(outcome.status);
 }
 
 std::size_t Entry::bytes() const {

@@ -146,7 +146,7 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
     return *(instances_[prefix] = std::move(created));
 }
 
-pipeline::AttemptResult Runtime::attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
+plugin::CallResult Runtime::attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
                                          const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelledToo) {
     const plugin::ProviderInstance *target = nullptr;
     try {
@@ -158,9 +158,8 @@ pipeline::AttemptResult Runtime::attempt(const pipeline::ChainEntry &entry, cons
     auto cancelled = [this, &cancelledToo] { return cancel_.cancelled() || (cancelledToo && cancelledToo()); };
     bool canStream = (target->provider().info.capabilities & MB_CAP_STREAM) != 0 && target->provider().vtable.stream;
     bool useStream = canStream && (stream || target->provider().vtable.complete == nullptr);
-    plugin::CallResult result = useStream ? target->stream(requestJson, entry.optionsJson, sink, cancelled)
-                                          : target->complete(requestJson, entry.optionsJson, sink, cancelled);
-    return {result.status, result.httpStatus, result.retryAfterMs, result.message};
+    return useStream ? target->stream(requestJson, entry.optionsJson, sink, cancelled)
+                     : target->complete(requestJson, entry.optionsJson, sink, cancelled);
 }
 
 }  // namespace moltbot::runtime

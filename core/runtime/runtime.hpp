@@ -74,7 +74,7 @@ public:
     // when no plugin serves it or its create() failed.
     const plugin::ProviderInstance &instance(const std::string &prefix);
 
-    pipeline::AttemptResult attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
+    plugin::CallResult attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
                                     const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelled) override;
 
 private:

@@ -12,6 +12,7 @@
 #include "core/session/session.hpp"
 #include "core/util/secrets.hpp"
 
+#include <moltbot/plugin_helpers.h>
 #include <moltbot/sdk/http.hpp>
 #include <Poco/Util/Option.h>
 #include <rapidjson/document.h>
@@ -157,7 +158,7 @@ void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::stri
     auto add = [&](const char *name, rapidjson::Value value) {
         document.AddMember(rapidjson::StringRef(name), value, allocator);
     };
-    add("status", jsonString(outcome.status == MB_OK ? "ok" : pipeline::statusName(outcome.status), allocator));
+    add("status", jsonString(outcome.status == MB_OK ? "ok" : mb_status_name(outcome.status), allocator));
     add("text", rapidjson::Value(rapidjson::StringRef(outcome.text.data(), outcome.text.size())));  // not copied
     add("model", jsonString(outcome.ref, allocator));
     add("upstream_model", jsonString(outcome.upstreamModel, allocator));
@@ -203,7 +204,7 @@ void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::stri
 void explainRejectedKeys(const config::Config &config, const Outcome &outcome, std::ostream &err) {
     std::set<std::string> prefixes;
     for (const auto &record : outcome.attempts) {
-        if (record.outcome == pipeline::statusName(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
+        if (record.outcome == mb_status_name(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
     }
     for (const auto &prefix : prefixes) {
         config::ApiKey key = config.resolveApiKey(prefix);

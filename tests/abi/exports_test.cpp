@@ -1,4 +1,4 @@
-// Every plugin the build produces exports exactly one dynamic symbol, the entry point (design.md §2.2).
+// Every plugin the build produces exports exactly one dynamic symbol, the entry point (docs/abi.md §2).
 #include "tests/support/process.hpp"
 
 #include <moltbot/plugin.h>

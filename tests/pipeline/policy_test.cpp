@@ -2,6 +2,7 @@
 #include "core/pipeline/policy.hpp"
 
 #include <moltbot/plugin.h>
+#include <moltbot/plugin_helpers.h>
 
 #include <doctest/doctest.h>
 
@@ -51,7 +52,7 @@ TEST_CASE("the policy table") {
         {MB_ERR_AUTH, -1, 1, true, Action::Stop, false},
     };
     for (const Row &row : rows) {
-        CAPTURE(statusName(row.status));
+        CAPTURE(mb_status_name(row.status));
         CAPTURE(row.attempt);
         CAPTURE(row.outputStarted);
         Decision decision = decide(row.status, row.retryAfterMs, row.attempt, row.outputStarted, policy, random);
@@ -82,7 +83,7 @@ TEST_CASE("backoff without Retry-After grows and stays within [half, full] of it
 }
 
 TEST_CASE("status names are stable") {
-    CHECK(statusName(MB_ERR_RATE_LIMITED) == "rate_limited");
-    CHECK(statusName(MB_ERR_INVALID_REQUEST) == "invalid_request");
-    CHECK(statusName(-999) == "error -999");
+    CHECK(std::string(mb_status_name(MB_ERR_RATE_LIMITED)) == "rate_limited");
+    CHECK(std::string(mb_status_name(MB_ERR_INVALID_REQUEST)) == "invalid_request");
+    CHECK(std::string(mb_status_name(-999)) == "unknown");
 }

@@ -2,6 +2,7 @@
 #include "core/pipeline/runner.hpp"
 
 #include <moltbot/plugin.h>
+#include <moltbot/plugin_helpers.h>
 
 #include <doctest/doctest.h>
 
@@ -17,7 +18,7 @@ namespace {
 
 struct Step {
     std::vector<std::string> deltas;  // text emitted before the result
-    AttemptResult result;
+    moltbot::plugin::CallResult result;
 };
 
 class ScriptedBackend : public ModelBackend {
@@ -26,7 +27,7 @@ public:
     std::vector<std::string> calls;
     bool ignoresStop = false;  // a careless plugin: emits on after the sink asked it to stop
 
-    AttemptResult attempt(const ChainEntry &entry, const std::string &requestJson, bool, const EventSink &sink,
+    moltbot::plugin::CallResult attempt(const ChainEntry &entry, const std::string &requestJson, bool, const EventSink &sink,
                           const CancelCheck &) override {
         calls.push_back(entry.ref.full());
         lastRequest = requestJson;
@@ -90,7 +91,7 @@ struct Harness {
     }
 };
 
-AttemptResult failure(int32_t status, int64_t retryAfter = -1) { return {status, 0, retryAfter, "failed with " + statusName(status)}; }
+moltbot::plugin::CallResult failure(int32_t status, int64_t retryAfter = -1) { return {status, 0, retryAfter, std::string("failed with ") + mb_status_name(status)}; }
 
 }  // namespace
 
@@ -111,7 +112,7 @@ TEST_CASE("the primary answers: text in order, usage and provider recorded, no c
 
 TEST_CASE("each error class that moves on falls back to the next model at once") {
     for (int32_t status : {MB_ERR_AUTH, MB_ERR_PAYMENT, MB_ERR_NOT_FOUND, MB_ERR_MODERATION}) {
-        CAPTURE(statusName(status));
+        CAPTURE(mb_status_name(status));
         Harness h;
         h.backend.script["p/a"] = {{{}, failure(status)}};
         Outcome outcome = h.run({"p/a", "q/b"});
@@ -125,7 +126,7 @@ TEST_CASE("each error class that moves on falls back to the next model at once")
 
 TEST_CASE("transient errors retry the same model, then fall back and start a cooldown") {
     for (int32_t status : {MB_ERR_UNAVAILABLE, MB_ERR_TIMEOUT, MB_ERR_TRANSPORT, MB_ERR_RATE_LIMITED}) {
-        CAPTURE(statusName(status));
+        CAPTURE(mb_status_name(status));
         Harness h;
         h.backend.script["p/a"] = {{{}, failure(status)}, {{}, failure(status)}, {{}, failure(status)}};
         Outcome outcome = h.run({"p/a", "q/b"});
@@ -134,7 +135,7 @@ TEST_CASE("transient errors retry the same model, then fall back and start a coo
         CHECK(h.sleeps.size() == 2);
         CHECK(h.cooldowns.active("p/a", h.now));
         REQUIRE(outcome.attempts.size() == 4);
-        CHECK(outcome.attempts[0].outcome == statusName(status));
+        CHECK(outcome.attempts[0].outcome == mb_status_name(status));
         CHECK(outcome.attempts[3].outcome == "ok");
     }
 }
