@@ -28,56 +28,6 @@ void addHelpOption(Poco::Util::OptionSet &options) {
     options.addOption(Poco::Util::Option("help", "h", "show this help and exit"));
 }
 
-void printCommandHelp(const Command &command, std::ostream &out) {
-    Poco::Util::OptionSet options;
-    command.defineOptions(options);
-    addHelpOption(options);
-    Poco::Util::HelpFormatter formatter(options);
-    formatter.setUnixStyle(true);
-    formatter.setWidth(100);
-    formatter.setCommand("moltbot " + command.name());
-    formatter.setUsage(std::string("[options]") + (command.usage().empty() ? "" : " " + command.usage()));
-    formatter.setHeader(command.summary());
-    formatter.setFooter(command.details());
-    formatter.format(out);
-}
-
-void printTopHelp(const CommandList &commands, std::ostream &out) {
-    out << "moltbot " MOLTBOT_VERSION " - a native host for LLM provider plugins\n\n"
-        << "usage: moltbot [--version] [--help] <command> [options]\n\ncommands:\n";
-    std::size_t width = 0;
-    for (const auto &command : commands) width = std::max(width, command->name().size());
-    for (const auto &command : commands) {
-        out << "  " << command->name() << std::string(width - command->name().size() + 2, ' ') << command->summary()
-            << "\n";
-    }
-    out << "\nRun 'moltbot <command> --help' for the options of a command.\n";
-}
-
-// The command whose name matches the longest run of leading words of args; sets `used` to that word count.
-const Command *findCommand(const CommandList &commands, const std::vector<std::string> &args, std::size_t &used) {
-    const Command *best = nullptr;
-    used = 0;
-    for (const auto &command : commands) {
-        std::istringstream words(command->name());
-        std::string word;
-        std::size_t i = 0;
-        bool match = true;
-        while (words >> word) {
-            if (i >= args.size() || args[i] != word) {
-                match = false;
-                break;
-            }
-            ++i;
-        }
-        if (match && i > used) {
-            best = command.get();
-            used = i;
-        }
-    }
-    return best;
-}
-
 std::vector<std::string> optionNames(const Poco::Util::OptionSet &options) {
     std::vector<std::string> names;
     for (const auto &option : options) names.push_back("--" + option.fullName());
@@ -91,9 +41,16 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
     Poco::Util::OptionProcessor processor(options);
     processor.setUnixStyle(true);
     Invocation invocation;
+    const std::vector<std::string> pairs = command.pairOptions();
     bool onlyPositionals = false;
     bool awaitingValue = false;  // the previous flag takes this argument as its value: "--mode local"
+    std::string awaitingSecond;  // the two-value option whose VALUE this argument is: "-o KEY VALUE"
     for (const auto &arg : args) {
+        if (!awaitingSecond.empty()) {
+            invocation.options[awaitingSecond].push_back(arg);  // taken as it is, so "-o seed -1" works
+            awaitingSecond.clear();
+            continue;
+        }
         if (!awaitingValue && (onlyPositionals || arg == "-" || arg.empty() || arg[0] != '-')) {
             invocation.positionals.push_back(arg);
             continue;
@@ -120,6 +77,13 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
         }
         awaitingValue = name.empty();  // Poco deferred the flag until its value arrives
         if (!name.empty()) invocation.options[name].push_back(value);
+        if (std::find(pairs.begin(), pairs.end(), name) != pairs.end()) awaitingSecond = name;
+    }
+    if (!awaitingSecond.empty()) {
+        const Poco::Util::Option &option = options.getOption(awaitingSecond);
+        std::string flag = option.shortName().empty() ? "--" + option.fullName() : "-" + option.shortName();
+        throw UsageError{flag + " takes two values, " + flag + " " + option.argumentName() + ", for 'moltbot " +
+                         command.name() + "'; see 'moltbot " + command.name() + " --help'"};
     }
     try {
         processor.checkRequired();
@@ -131,6 +95,67 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
 }
 
 }  // namespace
+
+void printCommandHelp(const Command &command, std::ostream &out) {
+    Poco::Util::OptionSet options;
+    command.defineOptions(options);
+    addHelpOption(options);
+    Poco::Util::HelpFormatter formatter(options);
+    formatter.setUnixStyle(true);
+    formatter.setWidth(100);
+    formatter.setCommand("moltbot " + command.name());
+    formatter.setUsage(std::string("[options]") + (command.usage().empty() ? "" : " " + command.usage()));
+    formatter.setHeader(command.summary());
+    formatter.setFooter(command.details());
+    formatter.format(out);
+}
+
+void printTopHelp(const CommandList &commands, std::ostream &out) {
+    out << "moltbot " MOLTBOT_VERSION " - a native host for LLM provider plugins\n\n"
+        << "usage: moltbot [--version] [--help] <command> [options]\n\ncommands:\n";
+    std::size_t width = 0;
+    for (const auto &command : commands) width = std::max(width, command->name().size());
+    for (const auto &command : commands) {
+        out << "  " << command->name() << std::string(width - command->name().size() + 2, ' ') << command->summary()
+            << "\n";
+    }
+    out << "\nRun 'moltbot <command> --help' or 'moltbot help <command>' for the options of a command.\n";
+}
+
+const Command *findCommand(const CommandList &commands, const std::vector<std::string> &args, std::size_t &used) {
+    const Command *best = nullptr;
+    used = 0;
+    for (const auto &command : commands) {
+        std::istringstream words(command->name());
+        std::string word;
+        std::size_t i = 0;
+        bool match = true;
+        while (words >> word) {
+            if (i >= args.size() || args[i] != word) {
+                match = false;
+                break;
+            }
+            ++i;
+        }
+        if (match && i > used) {
+            best = command.get();
+            used = i;
+        }
+    }
+    return best;
+}
+
+UsageError unknownCommand(const CommandList &commands, const std::string &word) {
+    std::vector<std::string> names;
+    for (const auto &candidate : commands) {
+        names.push_back(candidate->name());
+        names.push_back(candidate->name().substr(0, candidate->name().find(' ')));
+    }
+    std::string message = "unknown command '" + word + "'";
+    std::string suggestion = nearest(word, names);
+    if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+    return UsageError{message + "; see 'moltbot --help'"};
+}
 
 std::string nearest(std::string_view word, const std::vector<std::string> &candidates) {
     std::string best;
@@ -148,7 +173,8 @@ std::string nearest(std::string_view word, const std::vector<std::string> &candi
 int runCli(const std::vector<std::string> &args, Streams streams) {
     CommandList commands = allCommands();
     try {
-        if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        // `moltbot help [COMMAND]` is a command of its own: host/commands/help.cpp.
+        if (args.empty() || args[0] == "--help" || args[0] == "-h") {
             printTopHelp(commands, streams.out);
             return args.empty() ? kUsage : kOk;
         }
@@ -161,15 +187,7 @@ int runCli(const std::vector<std::string> &args, Streams streams) {
         const Command *command = findCommand(commands, args, used);
         if (command == nullptr) {
             if (args[0][0] == '-') throw UsageError{"unknown option " + args[0] + "; see 'moltbot --help'"};
-            std::vector<std::string> names;
-            for (const auto &candidate : commands) {
-                names.push_back(candidate->name());
-                names.push_back(candidate->name().substr(0, candidate->name().find(' ')));
-            }
-            std::string message = "unknown command '" + args[0] + "'";
-            std::string suggestion = nearest(args[0], names);
-            if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-            throw UsageError{message + "; see 'moltbot --help'"};
+            throw unknownCommand(commands, args[0]);
         }
         std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(used), args.end());
         bool wantsHelp = false;

@@ -29,7 +29,8 @@ struct UsageError {
 // What the parser found on the command line for one command.
 struct Invocation {
     std::vector<std::string> positionals;
-    std::map<std::string, std::vector<std::string>> options;  // long name -> values ("" for flags)
+    // long name -> values ("" for flags); a two-value option (Command::pairOptions) holds KEY, VALUE, KEY, VALUE...
+    std::map<std::string, std::vector<std::string>> options;
 
     bool has(std::string_view name) const;
     // The last value given, or `fallback` when absent.
@@ -52,6 +53,9 @@ public:
     // Longer text shown at the end of --help.
     virtual std::string details() const { return {}; }
     virtual void defineOptions(Poco::Util::OptionSet &) const {}
+    // Long names of the options that take two values, as in `-o KEY VALUE`: the parser takes the argument after the
+    // option's own value as its second value, whatever it starts with.
+    virtual std::vector<std::string> pairOptions() const { return {}; }
     virtual int run(const Invocation &invocation, Streams streams) const = 0;
 };
 
@@ -62,6 +66,15 @@ CommandList allCommands();
 
 // Runs the CLI on argv (without the program name). Returns the exit code.
 int runCli(const std::vector<std::string> &args, Streams streams);
+
+// The command whose name matches the longest run of leading words of `words`, with `used` set to that word count;
+// nullptr when none does.
+const Command *findCommand(const CommandList &commands, const std::vector<std::string> &words, std::size_t &used);
+// The error for a first word that names no command, with the nearest command when one is close.
+UsageError unknownCommand(const CommandList &commands, const std::string &word);
+// What `moltbot --help` prints, and what `moltbot COMMAND --help` prints.
+void printTopHelp(const CommandList &commands, std::ostream &out);
+void printCommandHelp(const Command &command, std::ostream &out);
 
 // The closest candidate by edit distance, or "" when nothing is close enough to suggest.
 std::string nearest(std::string_view word, const std::vector<std::string> &candidates);

@@ -1,5 +1,7 @@
 #include "core/config/files.hpp"
 
+#include <moltbot/sdk/files.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 
 namespace moltbot::config {
 
@@ -28,52 +29,9 @@ struct Fd {
     Fd &operator=(const Fd &) = delete;
 };
 
-// False with errno set when a write fails.
-bool writeAll(int fd, std::string_view content) {
-    while (!content.empty()) {
-        ssize_t written = ::write(fd, content.data(), content.size());
-        if (written < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        content.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
-}
-
-std::string randomSuffix() {
-    std::random_device device;
-    std::uniform_int_distribution<unsigned> digit(0, 15);
-    std::string suffix;
-    for (int i = 0; i < 8; ++i) suffix += "0123456789abcdef"[digit(device)];
-    return suffix;
-}
-
-// Writes `content` to a fresh temp file next to `target` and renames it over `target`.
+// Writes `content` to a fresh 0600 temp file next to `target` and renames it over `target`.
 void replaceFile(const std::filesystem::path &target, std::string_view content) {
-    std::filesystem::path folder = target.parent_path().empty() ? "." : target.parent_path();
-    std::filesystem::path temp =
-        folder / ("." + target.filename().string() + "." + std::to_string(::getpid()) + "." + randomSuffix() + ".tmp");
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw ConfigError("cannot write " + target.string() + ": cannot create a file in " + folder.string() + ": " +
-                          describeErrno(errno));
-    }
-    bool written = writeAll(fd, content) && ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
-    int error = errno;
-    ::close(fd);
-    if (!written) {
-        ::unlink(temp.c_str());
-        throw ConfigError("cannot write " + target.string() + ": " + describeErrno(error));
-    }
-    if (::rename(temp.c_str(), target.c_str()) != 0) {
-        int error = errno;
-        ::unlink(temp.c_str());
-        throw ConfigError("cannot write " + target.string() + ": " + describeErrno(error));
-    }
-    // The rename is durable only once the folder itself is on disk; failing here loses nothing, so it is ignored.
-    Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.fd >= 0) ::fsync(dir.fd);
+    if (std::string error = sdk::writePrivateFile(target, content); !error.empty()) throw ConfigError(error);
 }
 
 }  // namespace
@@ -108,16 +66,7 @@ std::optional<std::string> readFileIfExists(const std::filesystem::path &path, s
 }
 
 void ensurePrivateFolder(const std::filesystem::path &folder) {
-    if (folder.empty()) return;
-    struct stat info {};
-    if (::stat(folder.c_str(), &info) == 0) {
-        if (!S_ISDIR(info.st_mode)) throw ConfigError("cannot use folder " + folder.string() + ": it is not a folder");
-        return;
-    }
-    ensurePrivateFolder(folder.parent_path() == folder ? std::filesystem::path() : folder.parent_path());
-    if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST) {
-        throw ConfigError("cannot create folder " + folder.string() + ": " + describeErrno(errno));
-    }
+    if (std::string error = sdk::makePrivateFolder(folder); !error.empty()) throw ConfigError(error);
 }
 
 std::filesystem::path backupPath(const std::filesystem::path &path) {

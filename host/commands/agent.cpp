@@ -1,5 +1,6 @@
 // `moltbot agent`: send a message to the configured model chain and stream the answer (docs/cli.md, docs/pipeline.md).
 #include "host/cli.hpp"
+#include "host/commands/agent_input.hpp"
 #include "host/commands/agent_log.hpp"
 #include "host/commands/config_support.hpp"
 
@@ -114,8 +115,6 @@ std::vector<ChainEntry> buildChain(const session::Session &session, const Invoca
     }
 }
 
-std::string readAll(std::istream &in) { return std::string(std::istreambuf_iterator<char>(in), {}); }
-
 // Whether the answer printed so far ends mid-line, so that a status line on stderr starts on a line of its own.
 bool gLineOpen = false;
 
@@ -216,7 +215,9 @@ void explainRejectedKeys(const config::Config &config, const Outcome &outcome, s
 
 class Conversation {
 public:
-    explicit Conversation(const std::string &system) {
+    // `params`: the per-call request fields (callParams), sent with every turn.
+    Conversation(const std::string &system, const rapidjson::Value &params) {
+        params_.CopyFrom(params, params_.GetAllocator());
         if (!system.empty()) add("system", system);
     }
     void add(const char *role, const std::string &content) {
@@ -233,14 +234,15 @@ public:
             add("assistant", answer);
         }
     }
-    // The request the pipeline sends: {"messages": [...]}. Valid until the next add() or dropLast().
+    // The request the pipeline sends: {params..., "messages": [...]}. Valid until the next add() or dropLast().
     const rapidjson::Value &request() {
-        request_.SetObject();
+        request_.CopyFrom(params_, request_.GetAllocator());
         request_.AddMember("messages", rapidjson::Value(messages_, request_.GetAllocator()), request_.GetAllocator());
         return request_;
     }
 
 private:
+    rapidjson::Document params_;
     rapidjson::Document messages_{rapidjson::kArrayType};
     rapidjson::Document request_;
 };
@@ -321,17 +323,20 @@ public:
     std::string summary() const override { return "send a message to the configured model and stream the answer"; }
     std::string details() const override {
         return "The model is --model, else agents.defaults.model.primary; agents.defaults.model.fallbacks follow in "
-               "order (docs/pipeline.md). Without --message, a pipe is read as the message and a terminal starts a "
-               "chat that keeps the conversation until EOF or /exit. Every request is recorded in the request log "
-               "('moltbot logs'); -c/--continue and --cid send an earlier conversation's turns first.\n"
+               "order (docs/pipeline.md). Without a message, a pipe is read as the message and a terminal starts a "
+               "chat that keeps the conversation until EOF or /exit; with one, piped text goes first, then a blank "
+               "line, then the message. -o, --temperature and --max-tokens override the model's configured params "
+               "for this call. Every request is recorded in the request log ('moltbot logs'); -c/--continue and "
+               "--cid send an earlier conversation's turns first.\n"
                "Exit codes: 0 answered, 1 usage or configuration error, 2 the request failed on every model, "
                "130 cancelled (Ctrl-C).";
     }
+    std::string usage() const override { return "[PROMPT]"; }
+    std::vector<std::string> pairOptions() const override { return {"option"}; }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         using Poco::Util::Option;
-        options.addOption(Option("message", "m", "the message to send ('-' reads standard input)").argument("TEXT"));
+        defineInputOptions(options);
         options.addOption(Option("model", "", "model ref or alias to ask instead of the default").argument("REF"));
-        options.addOption(Option("system", "", "a system prompt placed before the conversation").argument("TEXT"));
         options.addOption(Option("continue", "c", "carry on the latest conversation of the request log"));
         options.addOption(Option("cid", "", "carry on the conversation with this id (see 'moltbot logs')").argument("ID"));
         options.addOption(Option("no-stream", "", "wait for the whole answer instead of streaming it"));
@@ -346,17 +351,17 @@ public:
     }
 
     int run(const Invocation &invocation, Streams streams) const override {
-        if (!invocation.positionals.empty()) {
-            throw UsageError{"unexpected argument '" + invocation.positionals.front() +
-                             "'; pass the message with --message (-m)"};
-        }
         if (invocation.has("continue") && invocation.has("cid")) {
             throw UsageError{"pass either --continue (-c) or --cid, not both"};
         }
+        rapidjson::Document params = callParams(invocation);
+        // Read before any plugin loads: a usage error in the prompt costs nothing.
+        std::optional<std::string> oneShot = oneShotMessage(invocation, std::cin, isatty(STDIN_FILENO));
         auto config = std::make_shared<config::Config>(loadConfig(true));
         config->applyEnvBlock();
         bool logging = requestlog::enabledIn(*config);
         std::optional<History> history = loadHistory(invocation, logging);
+        std::string system = systemPrompt(invocation, history ? history->system : "");
 
         runtime::RuntimeOptions options;
         options.transport.connectTimeout = millis(seconds(invocation, "connect-timeout", 10));
@@ -418,9 +423,7 @@ public:
             return static_cast<int>(kAllFailed);
         };
 
-        // --system, else the system prompt of the conversation carried on.
-        std::string system = invocation.has("system") ? invocation.value("system") : history ? history->system : "";
-        Conversation conversation(system);
+        Conversation conversation(system, params);
         if (history) conversation.addHistory(*history);
         std::string modelAsked = invocation.has("model") ? invocation.value("model") : session.config().primaryModel();
         auto ask = [&](const std::string &message) {
@@ -483,15 +486,9 @@ public:
             return outcome.status;
         };
 
-        std::string message = invocation.value("message");
-        bool fromStdin = invocation.has("message") ? message == "-" : !isatty(STDIN_FILENO);
-        if (invocation.has("message") || fromStdin) {
-            if (fromStdin) message = readAll(std::cin);
-            if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
-                throw UsageError{fromStdin ? "standard input held no message" : "the message is empty"};
-            }
+        if (oneShot) {
             if (!json) output.keepText = 0;  // printed as it arrives and never sent back: keep none of it
-            return exitCode(ask(message));
+            return exitCode(ask(*oneShot));
         }
         // A terminal and no message: a chat that keeps the conversation.
         streams.err << "Chatting with " << chain.front().ref.full();

@@ -69,22 +69,6 @@ public:
     }
 };
 
-// The value of `config set`: JSON5 when it parses, else the text itself. Text that opens an object or array was
-// meant as JSON5, so there a syntax error is reported rather than the text stored as a string.
-rapidjson::Document parseSetValue(const std::string &text) {
-    rapidjson::Document value;
-    try {
-        config::parseJson5(text, value, "VALUE");
-    } catch (const config::Json5Error &error) {
-        std::size_t first = text.find_first_not_of(" \t\r\n");
-        if (first != std::string::npos && (text[first] == '{' || text[first] == '[')) {
-            throw UsageError{"VALUE is not valid JSON5: " + std::string(error.what()) + "; nothing was changed"};
-        }
-        value.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), value.GetAllocator());
-    }
-    return value;
-}
-
 // Reports a saved edit: the line for people or the JSON object, and what the change brought.
 void reportSaved(const Invocation &invocation, Streams streams, const config::ConfigEditor &editor,
                  const config::ConfigEditor::Saved &saved, const std::string &action, const std::string &path) {
@@ -123,7 +107,7 @@ public:
     int run(const Invocation &invocation, Streams streams) const override {
         std::string path = onePath(invocation, name(), 2);
         config::PathSegments segments = parsePathOrThrow(path);
-        rapidjson::Document value = parseSetValue(invocation.positionals[1]);
+        rapidjson::Document value = parseValueArgument(invocation.positionals[1], "VALUE", "; nothing was changed");
         return reportConfigErrors([&] {
             config::ConfigEditor editor;
             rapidjson::Value copy(value, editor.document().GetAllocator());

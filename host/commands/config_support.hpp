@@ -24,6 +24,11 @@ rapidjson::Value jsonString(std::string_view text, rapidjson::Document::Allocato
 // [{"path": ..., "message": ...}, ...]
 rapidjson::Value jsonIssues(const std::vector<config::Issue> &issues, rapidjson::Document::AllocatorType &allocator);
 
+// A value given on the command line (config set VALUE, agent -o KEY VALUE): JSON5 when it parses, else the text
+// itself as a string. Text that opens an object or array was meant as JSON5, so there the syntax error is a
+// UsageError: "<what> is not valid JSON5: <what>:1:21: ...<suffix>".
+rapidjson::Document parseValueArgument(const std::string &text, const std::string &what, const std::string &suffix = "");
+
 // Runs `body`, turning a ConfigError (e.g. a failed write) into a UsageError with the same message.
 template <typename Body>
 auto reportConfigErrors(Body &&body) -> decltype(body()) {

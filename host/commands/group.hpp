@@ -6,6 +6,11 @@
 
 namespace moltbot::cli {
 
+// The second words of every registered "<group> <sub>" command; empty for a command that is no group.
+std::vector<std::string> subcommandsOf(const std::string &group);
+// The error for `word`, which names no subcommand of `group`: the nearest subcommand, and the list of them.
+UsageError unknownSubcommand(const std::string &group, const std::string &word);
+
 class GroupCommand : public Command {
 public:
     GroupCommand(std::string name, std::string summary) : name_(std::move(name)), summary_(std::move(summary)) {}
@@ -16,8 +21,6 @@ public:
     int run(const Invocation &invocation, Streams streams) const override;
 
 private:
-    // The second words of every registered "<group> <sub>" command.
-    std::vector<std::string> subcommands() const;
     std::string name_;
     std::string summary_;
 };

@@ -13,6 +13,7 @@ void addServeCommand(CommandList &commands);  // host/commands/serve.cpp
 void addKeysCommands(CommandList &commands);  // host/commands/keys.cpp
 void addLogsCommands(CommandList &commands);  // host/commands/logs.cpp
 void addUsageCommand(CommandList &commands);  // host/commands/usage.cpp
+void addHelpCommand(CommandList &commands);  // host/commands/help.cpp
 
 CommandList allCommands() {
     CommandList commands;
@@ -26,6 +27,7 @@ CommandList allCommands() {
     addKeysCommands(commands);
     addLogsCommands(commands);
     addUsageCommand(commands);
+    addHelpCommand(commands);
     return commands;
 }
 

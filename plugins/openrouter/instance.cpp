@@ -3,6 +3,7 @@
 #include "errors.hpp"
 #include "request.hpp"
 
+#include <moltbot/sdk/files.hpp>
 #include <moltbot/sdk/http.hpp>
 #include <moltbot/sdk/json.hpp>
 #include <moltbot/sdk/openai/client.hpp>
@@ -12,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <thread>
 
 namespace moltbot::openrouter {
 
@@ -86,25 +86,14 @@ std::optional<CacheFile> readCache(const fs::path &path) {
     return file;
 }
 
-// Writes to a temporary file, then renames it: readers see the old file or the new one, never half of one.
-bool writeCache(const fs::path &path, const CacheFile &file) {
+// Readers see the old file or the new one, never half of one; the folders are 0700 and the file 0600, like
+// everything in the state folder. "" when written, else why not.
+std::string writeCache(const fs::path &path, const CacheFile &file) {
     std::string text = "{\"baseUrl\":" + json::quote(file.baseUrl) + ",\"fetchedAt\":" +
                        std::to_string(file.fetchedAt) + ",\"etag\":" + json::quote(file.etag) +
                        ",\"lastModified\":" + json::quote(file.lastModified) + "}\n" + file.data;
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    fs::path temp = path;
-    temp += ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!(out << text) || !out.flush()) {
-            fs::remove(temp, ec);
-            return false;
-        }
-    }
-    fs::rename(temp, path, ec);
-    if (ec) fs::remove(temp, ec);
-    return !ec;
+    if (std::string error = sdk::makePrivateFolder(path.parent_path()); !error.empty()) return error;
+    return sdk::writePrivateFile(path, text);
 }
 
 // What load() needs of each cached resource: parse a fetched body, and what the disk cache keeps of it (toCache) and
@@ -252,11 +241,11 @@ std::shared_ptr<const T> Instance::load(Cached<T> &cached, sdk::Call call) {
             cached.fetchedAt = now;
             cached.etag = headerValue(exchange.headers, "ETag").value_or("");
             cached.lastModified = headerValue(exchange.headers, "Last-Modified").value_or("");
-            if (!path.empty() && !writeCache(path, {config_.baseUrl, cached.etag, cached.lastModified,
-                                                    Resource<T>::toCache(*cached.value, std::move(exchange.body)),
-                                                    cached.fetchedAt})) {
-                host_.log(MB_LOG_WARNING, "openrouter: could not write the cache file " + path.string());
-            }
+            std::string error =
+                path.empty() ? "" : writeCache(path, {config_.baseUrl, cached.etag, cached.lastModified,
+                                                      Resource<T>::toCache(*cached.value, std::move(exchange.body)),
+                                                      cached.fetchedAt});
+            if (!error.empty()) host_.log(MB_LOG_WARNING, "openrouter: could not write the cache file: " + error);
         } else {
             throw httpFailure(exchange.status, exchange.headers, exchange.body, nowMs());
         }

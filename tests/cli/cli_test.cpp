@@ -27,3 +27,54 @@ TEST_CASE("an unknown command is named, with a non-zero exit") {
     CHECK(result.err.find("unknown command 'frobnicate'") != std::string::npos);
     CHECK(result.out.empty());
 }
+
+TEST_CASE("help COMMAND prints what COMMAND --help prints") {
+    for (std::vector<std::string> words : {std::vector<std::string>{"agent"}, {"models", "list"}, {"config"},
+                                           {"config", "set"}, {"keys", "create"}, {"help"}}) {
+        std::vector<std::string> help{moltbotBinary().string(), "help"};
+        help.insert(help.end(), words.begin(), words.end());
+        std::vector<std::string> flag{moltbotBinary().string()};
+        flag.insert(flag.end(), words.begin(), words.end());
+        flag.push_back("--help");
+        RunResult byHelp = run(help);
+        RunResult byFlag = run(flag);
+        CAPTURE(words.back());
+        CHECK(byHelp.exitCode == 0);
+        CHECK(byFlag.exitCode == 0);
+        CHECK_FALSE(byHelp.out.empty());
+        CHECK(byHelp.out == byFlag.out);
+        CHECK(byHelp.err.empty());
+    }
+    RunResult bare = run({moltbotBinary().string(), "help"});
+    CHECK(bare.exitCode == 0);
+    CHECK(bare.out == run({moltbotBinary().string(), "--help"}).out);
+    CHECK(bare.out.find("\n  help ") != std::string::npos);
+}
+
+TEST_CASE("help with an unknown command or subcommand suggests the nearest") {
+    RunResult command = run({moltbotBinary().string(), "help", "modles"});
+    CHECK(command.exitCode == 1);
+    CHECK(command.err == "moltbot: unknown command 'modles' (did you mean 'models'?); see 'moltbot --help'\n");
+    CHECK(command.out.empty());
+
+    RunResult nothingClose = run({moltbotBinary().string(), "help", "nosuch"});
+    CHECK(nothingClose.exitCode == 1);
+    CHECK(nothingClose.err.find("moltbot: unknown command 'nosuch'") == 0);
+
+    RunResult sub = run({moltbotBinary().string(), "help", "models", "lst"});
+    CHECK(sub.exitCode == 1);
+    CHECK(sub.err.find("moltbot: unknown subcommand 'lst' for 'moltbot models' (did you mean 'list'?)") == 0);
+
+    RunResult leaf = run({moltbotBinary().string(), "help", "agent", "now"});
+    CHECK(leaf.exitCode == 1);
+    CHECK(leaf.err == "moltbot: 'moltbot agent' has no subcommand 'now'\n");
+}
+
+TEST_CASE("agent --help shows the per-call options") {
+    RunResult help = run({moltbotBinary().string(), "agent", "--help"});
+    CHECK(help.exitCode == 0);
+    for (const char *flag : {"--option=KEY VALUE", "--temperature", "--max-tokens", "--system-file", "[PROMPT]"}) {
+        CAPTURE(flag);
+        CHECK(help.out.find(flag) != std::string::npos);
+    }
+}
