@@ -6,7 +6,6 @@
 #include <Poco/Util/OptionProcessor.h>
 
 #include <moltbot/plugin.h>
-#include <moltbot/sdk/text.hpp>
 
 #include <algorithm>
 #include <ostream>
@@ -131,19 +130,6 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
 }
 
 }  // namespace
-
-std::string nearest(std::string_view word, const std::vector<std::string> &candidates) {
-    std::string best;
-    std::size_t bestDistance = std::max<std::size_t>(2, word.size() / 3) + 1;
-    for (const auto &candidate : candidates) {
-        std::size_t distance = sdk::editDistance(word, candidate);
-        if (distance < bestDistance) {
-            best = candidate;
-            bestDistance = distance;
-        }
-    }
-    return best;
-}
 
 int runCli(const std::vector<std::string> &args, Streams streams) {
     CommandList commands = allCommands();
