@@ -6,7 +6,6 @@
 #include <Poco/Util/OptionProcessor.h>
 
 #include <moltbot/plugin.h>
-#include <moltbot/sdk/text.hpp>
 
 #include <algorithm>
 #include <ostream>
@@ -155,19 +154,6 @@ UsageError unknownCommand(const CommandList &commands, const std::string &word) 
     std::string suggestion = nearest(word, names);
     if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
     return UsageError{message + "; see 'moltbot --help'"};
-}
-
-std::string nearest(std::string_view word, const std::vector<std::string> &candidates) {
-    std::string best;
-    std::size_t bestDistance = std::max<std::size_t>(2, word.size() / 3) + 1;
-    for (const auto &candidate : candidates) {
-        std::size_t distance = sdk::editDistance(word, candidate);
-        if (distance < bestDistance) {
-            best = candidate;
-            bestDistance = distance;
-        }
-    }
-    return best;
 }
 
 int runCli(const std::vector<std::string> &args, Streams streams) {

@@ -1,6 +1,8 @@
 // The command framework of the moltbot CLI: every subcommand is a Command with its own options and --help.
 #pragma once
 
+#include "core/util/suggest.hpp"
+
 #include <Poco/Util/OptionSet.h>
 
 #include <iosfwd>
@@ -77,6 +79,6 @@ void printTopHelp(const CommandList &commands, std::ostream &out);
 void printCommandHelp(const Command &command, std::ostream &out);
 
 // The closest candidate by edit distance, or "" when nothing is close enough to suggest.
-std::string nearest(std::string_view word, const std::vector<std::string> &candidates);
+using util::nearest;
 
 }  // namespace moltbot::cli

@@ -423,9 +423,9 @@ void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, C
     std::vector<pipeline::ChainEntry> chain;
     try {
         // The models the client named must exist: a typo is a 404, never an answer from a fallback.
-        std::size_t asked = 1 + request.models.size();
-        for (std::size_t i = 0; i < asked && i < names.size(); ++i) session->requireKnown(session->resolve(names[i]), names[i].name);
-        chain = session->chain(names);
+        std::vector<std::string> skipped;
+        chain = session->knownChain(names, 1 + request.models.size(), skipped);
+        for (const auto &why : skipped) log_.note("warning: " + why);
     } catch (const session::ModelError &error) {
         ApiError notFound = apiError(404, "invalid_request_error", "model_not_found", error.what());
         notFound.param = "model";

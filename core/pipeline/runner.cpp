@@ -172,7 +172,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const rapidjson::Value
                     readUsage(event, outcome.usage);
                     break;
                 case MB_EVENT_NOTICE:
-                    if (output.notice) output.notice(member(event, "message"));
+                    if (output.notice) output.notice(member(event, "level"), member(event, "message"));
                     break;
                 case MB_EVENT_RESPONSE: {
                     // A whole answer (complete()): the OpenAI Chat Completions response shape.

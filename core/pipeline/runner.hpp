@@ -42,7 +42,8 @@ inline constexpr std::size_t kKeptTextBytes = std::size_t{32} << 20;
 // Where the answer goes while it arrives.
 struct Output {
     std::function<void(std::string_view text)> text;             // answer text, in order
-    std::function<void(std::string_view message)> notice;        // one-line notices from plugins
+    // One-line notices from plugins, with their level: "info" (a normalised model id) or "warning".
+    std::function<void(std::string_view level, std::string_view message)> notice;
     std::function<void(std::string_view line)> verbose;          // attempt log lines (only with --verbose)
     // How much of the answer Outcome::text keeps: a chat's next turn and --json need it whole, an answer printed as
     // it arrives needs none of it (0), so its memory stays flat however long it is. A longer answer fails the

@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 namespace moltbot::runtime {
@@ -79,7 +80,14 @@ std::string instanceConfigJson(const config::Config &config, const std::string &
         settings.AddMember("refreshCatalog", true, allocator);
     }
     instance.AddMember("config", settings, allocator);
-    std::string cacheDir = (config::stateDir() / "cache" / name).string();
+    std::filesystem::path cacheFolder = config::stateDir() / "cache" / name;
+    // Made here, 0700 like every folder of the state folder, before a plugin makes it (and the state folder, the
+    // first time) with the umask's mode. A folder that cannot be made only costs the plugin its cache.
+    try {
+        config::ensurePrivateFolder(cacheFolder);
+    } catch (const config::ConfigError &) {
+    }
+    std::string cacheDir = cacheFolder.string();
     instance.AddMember("cacheDir", rapidjson::Value(cacheDir.c_str(), allocator), allocator);
     return config::toCompactJson(instance);
 }

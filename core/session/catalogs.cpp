@@ -3,6 +3,7 @@
 #include "core/config/config.hpp"
 #include "core/plugin/registry.hpp"
 #include "core/runtime/runtime.hpp"
+#include "core/util/suggest.hpp"
 
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/text.hpp>
@@ -106,6 +107,11 @@ const Catalog &Catalogs::of(const std::string &prefix) {
 const CatalogModel *Catalogs::find(const pipeline::ModelRef &ref) {
     const Catalog &models = of(ref.prefix);
     if (auto it = models.find(ref.id); it != models.end()) return &it->second;
+    // A provider's own model may be listed under its name, as plugins resolve a bare id: the ref "openrouter/auto"
+    // is OpenRouter's router "openrouter/auto".
+    if (ref.id.find('/') == std::string::npos) {
+        if (auto it = models.find(ref.prefix + "/" + ref.id); it != models.end()) return &it->second;
+    }
     std::string folded = foldDigitSeparators(ref.id);
     for (const auto &[id, model] : models) {
         if (foldDigitSeparators(id) == folded) return &model;
@@ -125,21 +131,16 @@ bool Catalogs::known(const pipeline::ModelRef &ref) { return of(ref.prefix).empt
 std::vector<std::string> Catalogs::closest(const std::string &prefix, const std::string &id, std::size_t count) {
     if (id.size() > 256) return {};  // an edit distance per catalog id would cost more than the suggestion is worth
     std::string folded = foldDigitSeparators(id);
-    std::size_t limit = std::max<std::size_t>(3, folded.size() / 3);
-    std::vector<std::pair<std::size_t, std::string>> ranked;
+    std::vector<std::pair<std::size_t, std::string>> scored;
     for (const auto &[candidate, model] : of(prefix)) {
         std::size_t distance = sdk::editDistance(folded, foldDigitSeparators(candidate));
         // A catalog id that ends with the asked one ("claude-sonnet-4.5" for "anthropic/claude-sonnet-4.5") is
         // a likely meaning too.
         bool suffix = candidate.size() > id.size() && candidate.compare(candidate.size() - id.size(), id.size(), id) == 0 &&
                       candidate[candidate.size() - id.size() - 1] == '/';
-        if (suffix) distance = 0;
-        if (distance <= limit) ranked.emplace_back(distance, prefix + "/" + candidate);
+        scored.emplace_back(suffix ? 0 : distance, prefix + "/" + candidate);
     }
-    std::sort(ranked.begin(), ranked.end());
-    std::vector<std::string> refs;
-    for (std::size_t i = 0; i < ranked.size() && i < count; ++i) refs.push_back(ranked[i].second);
-    return refs;
+    return util::closestFirst(std::move(scored), util::typoLimit(folded, 3), count);
 }
 
 }  // namespace moltbot::session

@@ -56,7 +56,8 @@ public:
     // The models of the plugin serving `prefix`, read on first use; empty when the plugin cannot list them. The
     // reference stays valid for the lifetime of this object.
     const Catalog &of(const std::string &prefix);
-    // The catalog entry of `ref`, the id compared exactly, then with digit separators folded.
+    // The catalog entry of `ref`, the id compared exactly (a bare id also as "<prefix>/<id>"), then with digit
+    // separators folded.
     const CatalogModel *find(const pipeline::ModelRef &ref);
     // Whether `ref`'s id is in its prefix's catalog; a catalog that could not be read (or is empty) knows nothing,
     // so every id counts as known. A ":variant" suffix (":nitro", ":floor") is checked by its base id.

@@ -1,7 +1,8 @@
 #include "core/session/session.hpp"
 
+#include "core/util/suggest.hpp"
+
 #include <moltbot/sdk/http.hpp>
-#include <moltbot/sdk/text.hpp>
 
 #include <poll.h>
 
@@ -9,36 +10,6 @@
 #include <set>
 
 namespace moltbot::session {
-
-namespace {
-
-// The candidates within typo distance of `word`, closest first.
-std::vector<std::string> nearestOf(const std::string &word, const std::vector<std::string> &candidates,
-                                   std::size_t count) {
-    if (word.size() > 256) return {};  // no typo of a real name is that long
-    std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-    std::vector<std::pair<std::size_t, std::string>> ranked;
-    for (const auto &candidate : candidates) {
-        std::size_t distance = sdk::editDistance(word, candidate);
-        if (distance <= limit) ranked.emplace_back(distance, candidate);
-    }
-    std::sort(ranked.begin(), ranked.end());
-    std::vector<std::string> names;
-    for (std::size_t i = 0; i < ranked.size() && i < count; ++i) names.push_back(ranked[i].second);
-    return names;
-}
-
-std::string didYouMean(const std::vector<std::string> &suggestions) {
-    if (suggestions.empty()) return {};
-    std::string text = "; did you mean ";
-    for (std::size_t i = 0; i < suggestions.size(); ++i) {
-        if (i > 0) text += i + 1 == suggestions.size() ? " or " : ", ";
-        text += "'" + suggestions[i] + "'";
-    }
-    return text + "?";
-}
-
-}  // namespace
 
 Session::Session(std::shared_ptr<const config::Config> config, std::shared_ptr<pipeline::CooldownStore> cooldowns,
                  runtime::RuntimeOptions options, std::ostream &log)
@@ -72,9 +43,9 @@ pipeline::ModelRef Session::resolve(const ModelName &name) const {
     if (auto ref = pipeline::parseModelRef(text, &why)) return *ref;
     std::vector<std::string> aliases;
     for (const auto &[alias, ref] : config_->aliases()) aliases.push_back(alias);
-    std::vector<std::string> suggestions = nearestOf(name.name, aliases, 3);
+    std::vector<std::string> suggestions = util::nearest(name.name, aliases, 3);
     throw ModelError("invalid model '" + name.name + "' in " + name.where + ": " + why + ", or a configured alias" +
-                         didYouMean(suggestions),
+                         util::didYouMean(suggestions),
                      suggestions);
 }
 
@@ -85,14 +56,18 @@ void Session::requireKnown(const pipeline::ModelRef &ref, const std::string &asW
         std::vector<std::string> suggestions;
         std::string whole = ref.prefix + "/" + ref.id;
         for (const auto &prefix : served) {
-            if (catalogs_->find({prefix, whole}) != nullptr) suggestions.push_back(prefix + "/" + whole);
+            if (catalogs_->find({prefix, whole}) != nullptr) {
+                suggestions.push_back(prefix + "/" + whole);
+            } else {
+                for (auto &near : catalogs_->closest(prefix, whole, 2)) suggestions.push_back(std::move(near));
+            }
         }
-        for (const auto &prefix : nearestOf(ref.prefix, served, 2)) suggestions.push_back(prefix + "/" + ref.id);
+        for (const auto &prefix : util::nearest(ref.prefix, served, 2)) suggestions.push_back(prefix + "/" + ref.id);
         std::string list;
         for (const auto &prefix : served) list += (list.empty() ? "" : ", ") + prefix;
         throw ModelError("unknown model '" + asWritten + "': no plugin serves the prefix '" + ref.prefix + "'" +
                              (list.empty() ? " (no plugins were found)" : " (served: " + list + ")") +
-                             didYouMean(suggestions),
+                             util::didYouMean(suggestions),
                          suggestions);
     }
     if (catalogs_->known(ref)) return;
@@ -100,12 +75,12 @@ void Session::requireKnown(const pipeline::ModelRef &ref, const std::string &asW
     for (const auto &alias : [&] {
              std::vector<std::string> names;
              for (const auto &[name, target] : config_->aliases()) names.push_back(name);
-             return nearestOf(asWritten, names, 1);
+             return util::nearest(asWritten, names, 1);
          }()) {
         suggestions.push_back(alias);
     }
     throw ModelError("unknown model '" + asWritten + "': '" + ref.id + "' is not in the " + ref.prefix + " catalog" +
-                         didYouMean(suggestions),
+                         util::didYouMean(suggestions),
                      suggestions);
 }
 
@@ -118,6 +93,21 @@ std::vector<pipeline::ChainEntry> Session::chain(const std::vector<ModelName> &n
         if (seen.insert(full).second) entries.push_back({ref, config_->modelOptionsJson(full)});
     }
     return entries;
+}
+
+std::vector<pipeline::ChainEntry> Session::knownChain(const std::vector<ModelName> &names, std::size_t asked,
+                                                     std::vector<std::string> &skipped) {
+    std::vector<ModelName> known;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        try {
+            requireKnown(resolve(names[i]), names[i].name);
+            known.push_back(names[i]);
+        } catch (const ModelError &error) {
+            if (i < asked) throw;
+            skipped.push_back("skipping an entry of " + names[i].where + ": " + error.what());
+        }
+    }
+    return chain(known);
 }
 
 std::vector<ModelName> Session::configuredFallbacks() const {

@@ -58,6 +58,11 @@ public:
     void requireKnown(const pipeline::ModelRef &ref, const std::string &asWritten);
     // The names resolved in order, duplicates dropped, each with its per-model options of the config.
     std::vector<pipeline::ChainEntry> chain(const std::vector<ModelName> &names) const;
+    // chain(), but only of models that exist: the first `asked` names (what the user asked for) must each pass
+    // requireKnown, or ModelError is thrown before anything is sent; a later one that fails it (a configured
+    // fallback) is left out, with a one-line reason added to `skipped`, since trying it could only fail.
+    std::vector<pipeline::ChainEntry> knownChain(const std::vector<ModelName> &names, std::size_t asked,
+                                                 std::vector<std::string> &skipped);
     // The configured fallbacks as names.
     std::vector<ModelName> configuredFallbacks() const;
     // The cost of an outcome's usage at the catalog prices of the model that answered, for an upstream that reported

@@ -3,10 +3,12 @@
 #include "host/commands/agent_input.hpp"
 #include "host/commands/agent_log.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/notice_memory.hpp"
 
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
 #include "core/http/cancel.hpp"
+#include "core/pipeline/fallback_notices.hpp"
 #include "core/pipeline/runner.hpp"
 #include "core/requestlog/request_log.hpp"
 #include "core/runtime/runtime.hpp"
@@ -94,8 +96,10 @@ std::chrono::milliseconds millis(double secondsValue) {
     return std::chrono::milliseconds(static_cast<long long>(secondsValue * 1000));
 }
 
-// The chain: --model (else the configured primary), then the configured fallbacks unless --no-fallbacks.
-std::vector<ChainEntry> buildChain(const session::Session &session, const Invocation &invocation) {
+// The chain: --model (else the configured primary), then the configured fallbacks unless --no-fallbacks. The model
+// asked for must exist: a typo is an error here, before anything is sent, never an answer from a fallback. A
+// configured fallback that does not exist is left out with a warning.
+std::vector<ChainEntry> buildChain(session::Session &session, const Invocation &invocation, std::ostream &err) {
     std::vector<session::ModelName> names;
     if (invocation.has("model")) {
         names.push_back({invocation.value("model"), "--model"});
@@ -108,11 +112,18 @@ std::vector<ChainEntry> buildChain(const session::Session &session, const Invoca
     if (!invocation.has("no-fallbacks")) {
         for (auto &fallback : session.configuredFallbacks()) names.push_back(std::move(fallback));
     }
+    std::vector<std::string> skipped;
+    std::vector<ChainEntry> chain;
     try {
-        return session.chain(names);
+        chain = session.knownChain(names, 1, skipped);
     } catch (const session::ModelError &error) {
-        throw UsageError{error.what()};
+        std::string message = error.what();
+        const std::string &where = names.front().where;
+        if (where != "--model" && message.find(where) == std::string::npos) message = where + ": " + message;
+        throw UsageError{message};
     }
+    for (const auto &why : skipped) err << "moltbot: warning: " << why << "\n";
+    return chain;
 }
 
 // Whether the answer printed so far ends mid-line, so that a status line on stderr starts on a line of its own.
@@ -151,7 +162,8 @@ std::string usageLine(const Outcome &outcome) {
 }
 
 // Written straight to `out`, not built as a string first: the text may be up to 32 MiB.
-void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::string &conversationId) {
+void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::string &conversationId,
+                      const std::vector<std::string> &notices) {
     rapidjson::Document document(rapidjson::kObjectType);
     auto &allocator = document.GetAllocator();
     auto add = [&](const char *name, rapidjson::Value value) {
@@ -191,6 +203,9 @@ void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::stri
     }
     add("attempts", std::move(attempts));
     add("conversation_id", conversationId.empty() ? rapidjson::Value() : jsonString(conversationId, allocator));
+    rapidjson::Value noticeList(rapidjson::kArrayType);
+    for (const auto &notice : notices) noticeList.PushBack(jsonString(notice, allocator), allocator);
+    add("notices", std::move(noticeList));
     if (outcome.status != MB_OK) add("error", jsonString(outcome.error, allocator));
     rapidjson::OStreamWrapper stream(out);
     rapidjson::PrettyWriter<rapidjson::OStreamWrapper> writer(stream);
@@ -343,6 +358,9 @@ public:
         options.addOption(Option("no-fallbacks", "", "ask only the first model, not the configured fallbacks"));
         options.addOption(Option("json", "", "print one JSON object: text, model, provider, usage, attempts"));
         options.addOption(Option("verbose", "v", "show attempts, retries and timings on standard error"));
+        options.addOption(Option("quiet", "q",
+                                 "no notices on standard error (a model skipped or failed before another answered, a "
+                                 "model id the catalog normalised); warnings and errors still show"));
         options.addOption(Option("timeout", "", "give up on the whole request after this long").argument("SECONDS"));
         options.addOption(
             Option("connect-timeout", "", "time to connect to a provider (default 10)").argument("SECONDS"));
@@ -372,10 +390,11 @@ public:
 
         auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
         session::Session session(config, cooldowns, options, streams.err);
-        std::vector<ChainEntry> chain = buildChain(session, invocation);
+        // The plugins' warnings first: a pin that leaves a prefix unserved explains the unknown model that follows.
+        for (const auto &warning : session.runtime().registry().warnings()) streams.err << warning << "\n";
+        std::vector<ChainEntry> chain = buildChain(session, invocation, streams.err);
         http::CancelToken &cancel = session.cancel();
         InterruptGuard interrupts(cancel);
-        for (const auto &warning : session.runtime().registry().warnings()) streams.err << warning << "\n";
         Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
 
         bool json = invocation.has("json");
@@ -404,10 +423,29 @@ public:
             endLine();
             streams.err << "moltbot: " << line << "\n";
         };
-        // A plugin repeats its notices (a resolved model id, an unknown slug) on every retry; once is enough.
-        std::set<std::string, std::less<>> noticesShown;
-        output.notice = [&](std::string_view line) {
-            if (noticesShown.emplace(line).second) statusLine(line);
+        // Notices go to stderr, or with --json into the object's "notices" (collected per answer); --quiet drops
+        // them from stderr.
+        bool quiet = invocation.has("quiet");
+        std::vector<std::string> notices;
+        auto notify = [&](std::string_view line) {
+            if (json) {
+                notices.emplace_back(line);
+            } else if (!quiet) {
+                statusLine(line);
+            }
+        };
+        // A plugin repeats its notices on every retry: a warning (an unknown slug) shows once per run, an
+        // informational one (a normalised model id) once ever, remembered in the state folder.
+        NoticeMemory memory(config::stateDir() / "notices-shown.json");
+        std::set<std::string, std::less<>> warningsShown;
+        output.notice = [&](std::string_view level, std::string_view line) {
+            if (level == "warning") {
+                if (warningsShown.emplace(line).second) statusLine(line);
+                return;
+            }
+            if (memory.shown(line) || (quiet && !json)) return;
+            notify(line);
+            memory.remember(line);
         };
         if (verbose) output.verbose = statusLine;
         output.attemptStarted = [&](const std::string &ref, int) {
@@ -428,6 +466,7 @@ public:
         std::string modelAsked = invocation.has("model") ? invocation.value("model") : session.config().primaryModel();
         auto ask = [&](const std::string &message) {
             conversation.add("user", message);
+            notices.clear();
             auto started = std::chrono::steady_clock::now();
             Turn current{{}, started};
             if (!log.conversationId().empty()) {
@@ -442,6 +481,9 @@ public:
             turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
                 streams.err << "moltbot: warning: could not save model cooldowns: " << why << "\n";
+            }
+            if (std::string why = memory.save(); !why.empty()) {
+                streams.err << "moltbot: warning: could not save the notices shown: " << why << "\n";
             }
             if (outcome.status == MB_ERR_CANCELLED && watchdog.fired()) {
                 outcome.status = MB_ERR_TIMEOUT;
@@ -466,8 +508,9 @@ public:
                 current.entry.status = exitCode(outcome.status);
                 log.record(std::move(current.entry));
             }
+            for (const auto &line : pipeline::fallbackNotices(chain, outcome)) notify(line);
             if (json) {
-                writeOutcomeJson(streams.out, outcome, log.conversationId());
+                writeOutcomeJson(streams.out, outcome, log.conversationId(), notices);
             } else {
                 endLine();
                 if (outcome.status == MB_OK) {

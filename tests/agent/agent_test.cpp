@@ -177,10 +177,11 @@ TEST_CASE("usage errors: no model, a bad ref, an unserved prefix, an empty messa
     CHECK(badRef.exitCode == 1);
     CHECK(badRef.err.find("invalid model 'claude' in --model") != std::string::npos);
 
+    // A model no plugin serves is refused before anything is tried: a usage error, not a failed request.
     RunResult unserved = home.agent({"--model", "nowhere/x", "-m", "hi"});
-    CHECK(unserved.exitCode == 2);
-    CHECK(unserved.err.find("no plugin serves the prefix 'nowhere' (plugins serve: ") != std::string::npos);
-    CHECK(unserved.err.find("faulty") != std::string::npos);
+    CHECK(unserved.exitCode == 1);
+    CHECK(unserved.err.find("moltbot: unknown model 'nowhere/x': no plugin serves the prefix 'nowhere' (served: faulty") !=
+          std::string::npos);
 
     RunResult empty = home.agent({"--model", "faulty/ok", "-m", "  "});
     CHECK(empty.exitCode == 1);

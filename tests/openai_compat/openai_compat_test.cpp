@@ -20,10 +20,12 @@ struct Setup {
     OpenAiServer server{"sk-local"};
     TempDir home;
 
-    explicit Setup(const std::string &localExtra = "apiKey: 'sk-local'", const std::string &agents = "") {
+    // `models` is the provider's catalog: a model outside it is refused before any request.
+    explicit Setup(const std::string &localExtra = "apiKey: 'sk-local'", const std::string &agents = "",
+                   const std::string &models = "['llama3']") {
         home.write(".moltbot/moltbot.json",
                    "{ models: { providers: { local: { api: 'openai-completions', baseUrl: '" + server.baseUrl() +
-                       "/', " + localExtra + ", headers: { 'X-Title': 'moltbot-test' }, models: ['llama3'] } } }," +
+                       "/', " + localExtra + ", headers: { 'X-Title': 'moltbot-test' }, models: " + models + " } } }," +
                        " agents: { defaults: { " + agents + " } } }");
     }
 
@@ -87,7 +89,8 @@ TEST_CASE("a fallback crosses from another plugin to the config-defined prefix, 
     CHECK(std::string(json["model"].GetString()) == "local/llama3");
     CHECK(std::string(json["text"].GetString()) == "Hello from llama3");
 
-    Setup fromLocal("apiKey: 'sk-local'", "model: { primary: 'local/broken', fallbacks: ['faulty/ok'] }");
+    Setup fromLocal("apiKey: 'sk-local'", "model: { primary: 'local/broken', fallbacks: ['faulty/ok'] }",
+                    "['llama3', 'broken']");
     RunResult back = fromLocal.agent({"-m", "hi", "--json"});
     INFO(back.err);
     CHECK(back.exitCode == 0);

@@ -113,7 +113,7 @@ TEST_CASE("a crash in stream names the file, the provider and stream; the file n
     CHECK(runMoltbot({"plugins", "disable", "crashstream.so"}, home, path).exitCode == 0);
     CHECK(contains(runMoltbot({"plugins", "list"}, home, path).out, disabledLine("crashstream", "crashstream.so")));
     RunResult gone = runMoltbot({"agent", "--model", "crashstream/any", "-m", "hi"}, home, path);
-    CHECK(gone.exitCode == 2);  // the request failed on every model
+    CHECK(gone.exitCode == 1);  // a model no plugin serves is a usage error, refused before any request
     CHECK(contains(gone.err, "no plugin serves the prefix 'crashstream'"));
     CHECK(runMoltbot({"agent", "--model", "echo/echo-1", "-m", "hi"}, home, path).exitCode == 0);
 }
