@@ -3,6 +3,9 @@
 # (loopback only). Installs the build dependencies, builds, then configures a throwaway state folder with the
 # snippets of docs/providers/openrouter.md and talks to the model.
 set -euo pipefail
+# The demo reads nothing: `moltbot agent` takes piped standard input as part of the prompt, and a caller whose
+# standard input stays open (ssh, a CI runner) would otherwise make it wait.
+exec </dev/null
 cd "$(dirname "$0")/.."
 root=$PWD
 
