@@ -9,11 +9,12 @@ build_dir=${TSAN_BUILD_DIR:-build-tsan}
 # The meson tests that load plugins or call one instance, the transport, the simulator or the gateway (moltbot serve,
 # itself built with TSan: a report in the server ends it and fails the test) from several threads, and
 # their executables; meson test builds the rest they depend on (plugins, fixtures, the CLI, the simulator program).
-tests=(plugins openrouter openrouter-e2e http simulator gateway-unit gateway-serve limits keys-unit requestlog-unit)
+tests=(plugins openrouter openrouter-e2e http simulator gateway-unit gateway-serve limits keys-unit requestlog-unit
+  state scaleout)
 executables=(tests/plugins/plugin-tests tests/openrouter/openrouter-tests tests/openrouter/openrouter-e2e
   tests/http/http-tests tests/simulator/simulator-tests tests/gateway/gateway-unit-tests
   tests/gateway/gateway-serve-tests tests/limits/limits-tests tests/keys/keys-unit-tests
-  tests/requestlog/requestlog-unit-tests)
+  tests/requestlog/requestlog-unit-tests tests/state/state-tests tests/scaleout/scaleout-tests)
 
 scripts/install-deps.sh
 BUILD_DIR=$build_dir BUILD_TARGETS="${executables[*]}" scripts/build.sh -Db_sanitize=thread -Db_lundef=false

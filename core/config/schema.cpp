@@ -52,6 +52,8 @@ public:
                 gateway(child, at);
             } else if (key == "logs") {
                 logs(child, at);
+            } else if (key == "state") {
+                state(child, at);
             } else if (key == "plugins") {
                 plugins(child, at);
             } else {
@@ -273,6 +275,46 @@ private:
                 {"logFormat", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
                      std::string_view format = c.IsString() ? c.GetString() : "";
                      if (format != "text" && format != "json") v.error(a, "expected \"text\" or \"json\"");
+                 }}});
+    }
+
+    // Where the admission state lives (docs/deploy.md): the state folder, or a Redis shared by several servers.
+    void state(const rapidjson::Value &value, const PathSegments &path) {
+        object(value, path,
+               {{"backend", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
+                     std::string_view backend = c.IsString() ? c.GetString() : "";
+                     if (backend != "local" && backend != "redis") {
+                         v.error(a, "expected \"local\" (the state folder) or \"redis\" (shared by several servers), found " +
+                                        (c.IsString() ? "\"" + std::string(backend) + "\"" : describeType(c)));
+                     }
+                 }},
+                {"onStateError", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
+                     std::string_view policy = c.IsString() ? c.GetString() : "";
+                     if (policy != "reject" && policy != "local") {
+                         v.error(a, "expected \"reject\" (answer 503 while the state backend is down) or \"local\" "
+                                    "(per-instance limits meanwhile), found " +
+                                        (c.IsString() ? "\"" + std::string(policy) + "\"" : describeType(c)));
+                     }
+                 }},
+                {"instances", &Validator::integerIn<1, 1000>},
+                {"redis", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
+                     v.object(c, a,
+                              {{"url", [](Validator &w, const rapidjson::Value &u, const PathSegments &at) {
+                                    std::string_view url = u.IsString() ? u.GetString() : "";
+                                    if (url.rfind("redis://", 0) != 0 || url.size() <= 8) {
+                                        w.error(at, "expected a redis://[:password@]host[:port][/db] URL" +
+                                                        std::string(u.IsString() ? "" : ", found " + describeType(u)));
+                                    }
+                                }},
+                               {"keyPrefix", [](Validator &w, const rapidjson::Value &k, const PathSegments &at) {
+                                    std::string_view prefix = k.IsString() ? k.GetString() : "";
+                                    if (!k.IsString() || prefix.find_first_of("{} ") != std::string_view::npos) {
+                                        w.error(at, "expected a string without '{', '}' or spaces (the keys' hash tags "
+                                                    "are moltbot's own)");
+                                    }
+                                }},
+                               {"connectTimeoutMs", &Validator::integerIn<1, 60000>},
+                               {"commandTimeoutMs", &Validator::integerIn<1, 60000>}});
                  }}});
     }
 

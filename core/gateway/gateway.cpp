@@ -266,8 +266,16 @@ void Gateway::handle(Exchange &raw) {
                 } else {
                     auto session = sessions_.current();
                     std::size_t plugins = session->runtime().registry().plugins().size();
-                    exchange.respond(200, {}, kJson,
-                                     R"({"status":"ready","plugins":)" + std::to_string(plugins) + "}");
+                    // The state backend's health: a shared Redis that is down keeps the instance ready (every
+                    // instance shares it; the gateway answers keyed requests 503 in OpenAI's shape meanwhile).
+                    state::Health health = keys_.backend().health();
+                    std::string body = R"({"status":"ready","plugins":)" + std::to_string(plugins) +
+                                       R"(,"state":{"backend":)";
+                    sdk::json::appendString(body, health.backend);
+                    body += health.up ? R"(,"up":true,"detail":)" : R"(,"up":false,"detail":)";
+                    sdk::json::appendString(body, health.detail);
+                    body += "}}";
+                    exchange.respond(200, {}, kJson, body);
                     record.status = 200;
                 }
             }
@@ -407,6 +415,8 @@ void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, C
     record.modelAsked = request.model.value_or("");
 
     std::shared_ptr<session::Session> session = sessions_.current();
+    // A cooldown another instance started (a shared state backend): seen before this request picks its model.
+    if (auto shared = keys_.backend().changedCooldowns()) session->cooldowns().replace(*shared);
     std::vector<session::ModelName> names;
     if (request.model) {
         names.push_back({*request.model, "the request's model"});

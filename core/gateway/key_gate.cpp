@@ -1,5 +1,7 @@
 #include "core/gateway/key_gate.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 namespace moltbot::gateway {
@@ -18,6 +20,16 @@ ApiError unauthorized(std::string code, std::string message) {
 
 }  // namespace
 
+ApiError stateUnavailable(const state::Unavailable &error) {
+    ApiError unavailable;
+    unavailable.status = 503;
+    unavailable.type = "service_unavailable_error";
+    unavailable.code = error.code;
+    unavailable.message = error.what();
+    unavailable.retryAfterSeconds = std::max<int64_t>(1, (error.retryAfterMs + 999) / 1000);
+    return unavailable;
+}
+
 std::string resetDuration(int64_t ms) {
     if (ms < 0) ms = 0;
     if (ms < 1000) return std::to_string(ms) + "ms";
@@ -32,7 +44,7 @@ std::string resetDuration(int64_t ms) {
 Ticket &Ticket::operator=(Ticket &&other) noexcept {
     if (this != &other) {
         settle(0, 0);
-        ledger_ = std::exchange(other.ledger_, nullptr);
+        issuer_ = std::exchange(other.issuer_, nullptr);
         reservation_ = other.reservation_;
         reservedUsd_ = other.reservedUsd_;
         rate_ = other.rate_;
@@ -41,9 +53,9 @@ Ticket &Ticket::operator=(Ticket &&other) noexcept {
 }
 
 void Ticket::settle(double costUsd, int64_t tokens) {
-    if (ledger_ == nullptr) return;
+    if (issuer_ == nullptr) return;
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-    std::exchange(ledger_, nullptr)->settle(reservation_, costUsd, tokens, now.count());
+    std::exchange(issuer_, nullptr)->settle(reservation_, costUsd, tokens, now.count());
 }
 
 std::vector<std::pair<std::string, std::string>> Ticket::rateHeaders() const {
@@ -63,7 +75,11 @@ std::vector<std::pair<std::string, std::string>> Ticket::rateHeaders() const {
 
 Caller KeyGate::authenticate(const std::optional<std::string> &authorization, int64_t nowMs) {
     Caller caller;
-    caller.keys = ring_.current();
+    try {
+        caller.keys = backend_.keys();
+    } catch (const state::Unavailable &error) {
+        throw stateUnavailable(error);
+    }
     if (caller.keys->keys.empty()) return caller;
     std::string_view value = authorization ? std::string_view(*authorization) : std::string_view();
     constexpr std::string_view kBearer = "Bearer ";
@@ -81,31 +97,17 @@ Caller KeyGate::authenticate(const std::optional<std::string> &authorization, in
     return caller;
 }
 
-limits::Ledger &KeyGate::ledger() {
-    std::lock_guard lock(ledgerMutex_);
-    if (!ledger_) {
-        try {
-            ledger_ = std::make_unique<limits::Ledger>(ledgerFolder_);
-        } catch (const std::exception &error) {
-            ApiError unavailable;
-            unavailable.status = 503;
-            unavailable.type = "service_unavailable_error";
-            unavailable.code = "ledger_unavailable";
-            unavailable.message = std::string("the gateway cannot count spend for its keys: ") + error.what();
-            unavailable.retryAfterSeconds = 1;
-            throw unavailable;
-        }
-    }
-    return *ledger_;
-}
-
 Ticket KeyGate::admit(const Caller &caller, double worstCaseUsd, int64_t nowMs) {
     if (caller.key == nullptr) return {};
     const keys::GatewayKey &key = *caller.key;
     limits::Limits limits{key.budgetUsd, key.period, key.rpm, key.tpm};
-    limits::Ledger &book = ledger();
-    limits::Admission admission = book.admit(key.id, limits, worstCaseUsd, nowMs);
-    Ticket ticket(admission.admitted ? &book : nullptr, admission.reservation, worstCaseUsd, admission.rate);
+    limits::Admission admission;
+    try {
+        admission = backend_.admit(key.id, limits, worstCaseUsd, nowMs);
+    } catch (const state::Unavailable &error) {
+        throw stateUnavailable(error);
+    }
+    Ticket ticket(admission.admitted ? &backend_ : nullptr, admission.reservation, worstCaseUsd, admission.rate);
     if (admission.admitted) return ticket;
     ApiError refused;
     refused.status = 429;
@@ -123,12 +125,6 @@ Ticket KeyGate::admit(const Caller &caller, double worstCaseUsd, int64_t nowMs) 
     throw refused;
 }
 
-std::string KeyGate::takeWarnings() {
-    std::string warnings = ring_.takeProblem();
-    if (!warnings.empty()) warnings = "warning: " + warnings + "\n";
-    std::lock_guard lock(ledgerMutex_);
-    if (ledger_) warnings += ledger_->takeWarnings();
-    return warnings;
-}
+std::string KeyGate::takeWarnings() { return backend_.takeWarnings(); }
 
 }  // namespace moltbot::gateway

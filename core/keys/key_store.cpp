@@ -76,14 +76,14 @@ bool isLowerHex(std::string_view text) {
 // Checks one field of one key record and converts it; every error names the file and the field.
 class RecordReader {
 public:
-    RecordReader(const std::filesystem::path &file, const rapidjson::Value &record, std::size_t index)
-        : file_(file), record_(record), where_("keys[" + std::to_string(index) + "]") {}
+    RecordReader(const std::string &source, bool isFile, const rapidjson::Value &record, std::size_t index)
+        : source_(source), isFile_(isFile), record_(record), where_("keys[" + std::to_string(index) + "]") {}
 
     config::ConfigError error(std::string_view field, std::string_view expected) const {
         std::string at = field.empty() ? where_ : where_ + "." + std::string(field);
-        return config::ConfigError("gateway keys file " + file_.string() + ": " + at + ": expected " +
-                                   std::string(expected) + " (fix the file or restore " +
-                                   config::backupPath(file_).string() + ")");
+        std::string fix = isFile_ ? " (fix the file or restore " + config::backupPath(source_).string() + ")" : "";
+        return config::ConfigError("gateway keys " + std::string(isFile_ ? "file " : "in ") + source_ + ": " + at +
+                                   ": expected " + std::string(expected) + fix);
     }
 
     // nullptr when the field is absent or null: optional fields may be either.
@@ -119,13 +119,14 @@ public:
     }
 
 private:
-    const std::filesystem::path &file_;
+    const std::string &source_;
+    bool isFile_;
     const rapidjson::Value &record_;
     std::string where_;
 };
 
-GatewayKey readRecord(const std::filesystem::path &file, const rapidjson::Value &record, std::size_t index) {
-    RecordReader reader(file, record, index);
+GatewayKey readRecord(const std::string &source, bool isFile, const rapidjson::Value &record, std::size_t index) {
+    RecordReader reader(source, isFile, record, index);
     if (!record.IsObject()) throw reader.error("", "an object");
     GatewayKey key;
     key.id = reader.string("id");
@@ -156,36 +157,6 @@ GatewayKey readRecord(const std::filesystem::path &file, const rapidjson::Value 
     key.createdMs = reader.integer("createdMs", false).value_or(0);
     key.revokedMs = reader.integer("revokedMs", false);
     return key;
-}
-
-std::vector<GatewayKey> parseKeysFile(const std::filesystem::path &path, const std::string &text) {
-    rapidjson::Document document;
-    try {
-        config::parseJson5(text, document, path.string());
-    } catch (const config::Json5Error &error) {
-        throw config::ConfigError(std::string("gateway keys file ") + error.what());
-    }
-    auto shapeError = [&](const std::string &what) {
-        return config::ConfigError("gateway keys file " + path.string() + ": " + what);
-    };
-    if (!document.IsObject()) throw shapeError("expected an object {\"version\": 1, \"keys\": [...]}");
-    auto version = document.FindMember("version");
-    if (version != document.MemberEnd() && !(version->value.IsInt64() && version->value.GetInt64() == kFileVersion)) {
-        throw shapeError("version: expected 1 (a file from a newer moltbot?)");
-    }
-    std::vector<GatewayKey> keys;
-    auto list = document.FindMember("keys");
-    if (list == document.MemberEnd()) return keys;
-    if (!list->value.IsArray()) throw shapeError("keys: expected an array");
-    std::set<std::string, std::less<>> names, ids;
-    for (const auto &record : list->value.GetArray()) {
-        keys.push_back(readRecord(path, record, keys.size()));
-        const GatewayKey &key = keys.back();
-        // The ledger counts by id and the CLI finds keys by name: both must be unique.
-        if (!names.insert(key.name).second) throw shapeError("two keys are named '" + key.name + "'");
-        if (!ids.insert(key.id).second) throw shapeError("two keys have the id '" + key.id + "'");
-    }
-    return keys;
 }
 
 // ---- writing -------------------------------------------------------------------------------------------------------
@@ -301,20 +272,54 @@ NewKey generateKey(const std::string &name, int64_t nowMs) {
     return made;
 }
 
-std::vector<GatewayKey> loadKeys(const std::filesystem::path &path) {
-    std::optional<std::string> text = config::readFileIfExists(path);
-    if (!text) return {};
-    return parseKeysFile(path, *text);
+std::vector<GatewayKey> parseKeys(const std::string &text, const std::string &source, bool isFile) {
+    rapidjson::Document document;
+    try {
+        config::parseJson5(text, document, source);
+    } catch (const config::Json5Error &error) {
+        throw config::ConfigError(std::string(isFile ? "gateway keys file " : "gateway keys in ") + error.what());
+    }
+    auto shapeError = [&](const std::string &what) {
+        return config::ConfigError(std::string(isFile ? "gateway keys file " : "gateway keys in ") + source + ": " + what);
+    };
+    if (!document.IsObject()) throw shapeError("expected an object {\"version\": 1, \"keys\": [...]}");
+    auto version = document.FindMember("version");
+    if (version != document.MemberEnd() && !(version->value.IsInt64() && version->value.GetInt64() == kFileVersion)) {
+        throw shapeError("version: expected 1 (a file from a newer moltbot?)");
+    }
+    std::vector<GatewayKey> keys;
+    auto list = document.FindMember("keys");
+    if (list == document.MemberEnd()) return keys;
+    if (!list->value.IsArray()) throw shapeError("keys: expected an array");
+    std::set<std::string, std::less<>> names, ids;
+    for (const auto &record : list->value.GetArray()) {
+        keys.push_back(readRecord(source, isFile, record, keys.size()));
+        const GatewayKey &key = keys.back();
+        // The ledger counts by id and the CLI finds keys by name: both must be unique.
+        if (!names.insert(key.name).second) throw shapeError("two keys are named '" + key.name + "'");
+        if (!ids.insert(key.id).second) throw shapeError("two keys have the id '" + key.id + "'");
+    }
+    return keys;
 }
 
-void saveKeys(const std::filesystem::path &path, const std::vector<GatewayKey> &keys) {
+std::string serializeKeys(const std::vector<GatewayKey> &keys) {
     rapidjson::Document document(rapidjson::kObjectType);
     auto &allocator = document.GetAllocator();
     document.AddMember("version", kFileVersion, allocator);
     rapidjson::Value list(rapidjson::kArrayType);
     for (const auto &key : keys) list.PushBack(record(key, allocator), allocator);
     document.AddMember("keys", list, allocator);
-    config::writeFileAtomic(path, config::toPrettyJson(document));
+    return config::toPrettyJson(document);
+}
+
+std::vector<GatewayKey> loadKeys(const std::filesystem::path &path) {
+    std::optional<std::string> text = config::readFileIfExists(path);
+    if (!text) return {};
+    return parseKeys(*text, path.string(), true);
+}
+
+void saveKeys(const std::filesystem::path &path, const std::vector<GatewayKey> &keys) {
+    config::writeFileAtomic(path, serializeKeys(keys));
 }
 
 void editKeys(const std::filesystem::path &path, const std::function<bool(std::vector<GatewayKey> &)> &change) {

@@ -59,6 +59,10 @@ std::string hashSecret(std::string_view secret);
 // Reads the keys file; an absent file is no keys. Throws config::ConfigError naming the file (and line:column for
 // bad JSON) on anything else.
 std::vector<GatewayKey> loadKeys(const std::filesystem::path &path);
+// The keys file's text as read (parseKeys) and written (serializeKeys); a shared state backend (core/state) keeps the
+// same JSON. `source` names where the text came from in errors: a file path when `isFile`, else e.g. a Redis key.
+std::vector<GatewayKey> parseKeys(const std::string &text, const std::string &source, bool isFile);
+std::string serializeKeys(const std::vector<GatewayKey> &keys);
 // Writes the keys file atomically, 0600, keeping a .bak of the previous one.
 void saveKeys(const std::filesystem::path &path, const std::vector<GatewayKey> &keys);
 // loadKeys, `change`, saveKeys under an exclusive lock on "<path>.lock", so that two commands changing keys at once

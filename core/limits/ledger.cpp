@@ -218,6 +218,7 @@ struct Ledger::Impl {
     }
 
     void append(const std::string &line) {
+        if (folder.empty()) return;  // a ledger in memory only
         ssize_t written = ::write(journal, line.data(), line.size());
         if (written == static_cast<ssize_t>(line.size())) {
             journalBytes += written;
@@ -235,8 +236,22 @@ struct Ledger::Impl {
 
 fs::path ledgerFolder() { return config::stateDir() / "ledger"; }
 
+std::string rateLimitMessage(int64_t limit, const char *unit, int64_t resetMs) {
+    return "rate limit reached: " + std::to_string(limit) + " " + unit + " per minute for this key; try again in " +
+           std::to_string((resetMs + 999) / 1000) + " s";
+}
+
+std::string budgetMessage(const Limits &limits, double spentUsd, double reservedUsd, double worstCaseUsd) {
+    double remaining = limits.budgetUsd.value_or(0) - spentUsd - reservedUsd;
+    std::string per = limits.period == Period::Total ? "in total" : "per " + std::string(periodName(limits.period));
+    return "budget exceeded: this key may spend " + money(limits.budgetUsd.value_or(0)) + " " + per + "; " +
+           money(spentUsd) + " spent and " + money(reservedUsd) + " reserved by requests in flight leave " +
+           money(std::max(0.0, remaining)) + ", and this request may cost up to " + money(worstCaseUsd);
+}
+
 Ledger::Ledger(fs::path folder) : impl_(std::make_unique<Impl>()) {
     impl_->folder = std::move(folder);
+    if (impl_->folder.empty()) return;  // in memory only: no files, no lock
     config::ensurePrivateFolder(impl_->folder);
     fs::path lockPath = impl_->folder / "ledger.lock";
     impl_->lock = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -294,8 +309,7 @@ Admission Ledger::admit(const std::string &keyId, const Limits &limits, double w
     auto refuse = [&](const char *code, int64_t limit, const char *unit, int64_t resetMs) {
         admission.code = code;
         admission.retryAfterMs = resetMs;
-        admission.message = "rate limit reached: " + std::to_string(limit) + " " + unit +
-                            " per minute for this key; try again in " + std::to_string((resetMs + 999) / 1000) + " s";
+        admission.message = rateLimitMessage(limit, unit, resetMs);
         return admission;
     };
     if (limits.rpm && rate.remainingRequests == 0) {
@@ -307,11 +321,7 @@ Admission Ledger::admit(const std::string &keyId, const Limits &limits, double w
         double remaining = *limits.budgetUsd - spent - account.reservedUsd;
         if (worstCaseUsd > remaining + kCentFraction) {
             admission.code = "budget_exceeded";
-            std::string per = limits.period == Period::Total ? "in total" : "per " + std::string(periodName(limits.period));
-            admission.message = "budget exceeded: this key may spend " + money(*limits.budgetUsd) + " " + per + "; " +
-                                money(spent) + " spent and " + money(account.reservedUsd) +
-                                " reserved by requests in flight leave " + money(std::max(0.0, remaining)) +
-                                ", and this request may cost up to " + money(worstCaseUsd);
+            admission.message = budgetMessage(limits, spent, account.reservedUsd, worstCaseUsd);
             return admission;
         }
     }

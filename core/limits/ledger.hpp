@@ -54,6 +54,7 @@ class Ledger {
 public:
     // Loads <folder>/ledger.json and its journal, then compacts. Throws config::ConfigError naming the file when a
     // ledger file cannot be read or written (a corrupt journal line is skipped with a warning in `warnings()`).
+    // An empty folder keeps the ledger in memory only (the per-instance fallback of a shared state backend).
     explicit Ledger(std::filesystem::path folder);
     ~Ledger();
     Ledger(const Ledger &) = delete;
@@ -83,5 +84,9 @@ private:
 
 // <state>/ledger
 std::filesystem::path ledgerFolder();
+
+// The refusal texts of an admission, shared by every state backend (core/state) so that clients read the same words.
+std::string rateLimitMessage(int64_t limit, const char *unit, int64_t resetMs);
+std::string budgetMessage(const Limits &limits, double spentUsd, double reservedUsd, double worstCaseUsd);
 
 }  // namespace moltbot::limits

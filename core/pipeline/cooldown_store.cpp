@@ -27,13 +27,33 @@ void CooldownStore::recordFailure(const std::string &ref, int64_t nowMs, int64_t
         table_.recordFailure(ref, nowMs, retryAfterMs, reason);
         changed_ = true;
     }
+    if (mirror_.failed) {
+        if (std::optional<Cooldown> shared = mirror_.failed(ref, retryAfterMs, reason)) {
+            std::lock_guard lock(mutex_);
+            table_.set(ref, *shared);
+        }
+    }
     if (listener_) listener_(ref);
 }
 
 void CooldownStore::recordSuccess(const std::string &ref) {
+    bool had = false;
+    {
+        std::lock_guard lock(mutex_);
+        had = table_.entries().count(ref) != 0;
+        if (had) changed_ = true;
+        table_.recordSuccess(ref);
+    }
+    // Only a model that was cooling down costs a call to the shared table: a success is every other request.
+    if (had && mirror_.succeeded) mirror_.succeeded(ref);
+}
+
+void CooldownStore::replace(const std::map<std::string, Cooldown> &shared) {
     std::lock_guard lock(mutex_);
-    if (table_.entries().count(ref) != 0) changed_ = true;
-    table_.recordSuccess(ref);
+    Cooldowns fresh;
+    for (const auto &[ref, entry] : shared) fresh.set(ref, entry);
+    table_ = std::move(fresh);
+    changed_ = true;
 }
 
 Cooldowns CooldownStore::snapshot() const {

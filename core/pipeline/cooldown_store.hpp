@@ -6,11 +6,20 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 
 namespace moltbot::pipeline {
+
+// A copy of the table shared with other processes (core/state: Redis), so that one gateway's cooldown is every
+// gateway's. Called outside the store's lock; `failed` returns the shared entry after this failure (its failure
+// count is the sum over the processes), or std::nullopt when the shared table cannot be reached.
+struct CooldownMirror {
+    std::function<std::optional<Cooldown>(const std::string &ref, int64_t retryAfterMs, const std::string &reason)> failed;
+    std::function<void(const std::string &ref)> succeeded;
+};
 
 class CooldownStore {
 public:
@@ -25,6 +34,10 @@ public:
     void onFailure(std::function<void(const std::string &ref)> listener) { listener_ = std::move(listener); }
     void recordSuccess(const std::string &ref);
     Cooldowns snapshot() const;
+    // Shares failures and recoveries through `mirror`. Set before the store is shared.
+    void mirror(CooldownMirror mirror) { mirror_ = std::move(mirror); }
+    // The shared table as read from the mirror's side: it replaces this process's entries.
+    void replace(const std::map<std::string, Cooldown> &shared);
 
     // Writes the table atomically when it changed since the last save. Returns "" or why it could not be written
     // (the caller warns; a lost cooldown only costs a retry).
@@ -36,6 +49,7 @@ private:
     Cooldowns table_;
     std::string saved_;
     std::function<void(const std::string &ref)> listener_;
+    CooldownMirror mirror_;
     bool changed_ = false;  // a failure recorded, or an entry cleared, since the last save
 };
 

@@ -28,6 +28,8 @@ public:
 
     void recordFailure(const std::string &ref, int64_t nowMs, int64_t retryAfterMs, const std::string &reason);
     void recordSuccess(const std::string &ref);
+    // Puts an entry as another process recorded it (a shared table: core/state).
+    void set(const std::string &ref, Cooldown entry) { entries_[ref] = std::move(entry); }
     // The cooldown of `ref` if it is still running at nowMs.
     std::optional<Cooldown> active(const std::string &ref, int64_t nowMs) const;
     // Drops entries whose cooldown ended more than a day ago, so the file stays small.

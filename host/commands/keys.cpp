@@ -2,6 +2,7 @@
 // each key is stored; the key itself is printed once, by create, and nowhere else.
 #include "core/keys/key_store.hpp"
 #include "core/limits/ledger.hpp"
+#include "core/state/backend.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/group.hpp"
 #include "host/commands/keys_flags.hpp"
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <ostream>
 
 namespace moltbot::cli {
@@ -73,13 +75,20 @@ std::string oneName(const Invocation &invocation, const std::string &command) {
     return invocation.positionals[0];
 }
 
-std::vector<GatewayKey> readKeys() {
-    return reportConfigErrors([] { return keys::loadKeys(keys::keysPath()); });
+// The configured state backend (the config's state block): the keys file, or the Redis the gateways share.
+std::unique_ptr<state::Backend> openBackend() {
+    config::Config config = loadConfig(false);
+    return reportConfigErrors([&] { return state::open(state::Options::fromConfig(config)); });
 }
 
-// Changes the keys file under its lock; a ConfigError (a bad file, a failed write) becomes the usage error.
+std::vector<GatewayKey> readKeys() {
+    return reportConfigErrors([] { return openBackend()->loadKeys(); });
+}
+
+// Changes the keys under the backend's lock (or compare-and-set); a ConfigError (a bad file, a failed write) or an
+// unreachable Redis becomes the usage error.
 void editKeys(const std::function<bool(std::vector<GatewayKey> &)> &change) {
-    reportConfigErrors([&] { keys::editKeys(keys::keysPath(), change); });
+    reportConfigErrors([&] { openBackend()->editKeys(change); });
 }
 
 GatewayKey &findKey(std::vector<GatewayKey> &keys, const std::string &name) {
@@ -102,7 +111,7 @@ std::optional<std::map<std::string, limits::KeyUsage>> readUsage(const std::vect
     std::map<std::string, limits::Period> periods;
     for (const auto &key : keys) periods[key.id] = key.period;
     try {
-        return limits::Ledger::read(limits::ledgerFolder(), periods, now);
+        return openBackend()->usage(periods, now);
     } catch (const std::exception &error) {
         err << "warning: spend not shown: " << error.what() << "\n";
         return std::nullopt;
@@ -214,7 +223,7 @@ public:
             streams.out << made.secret << "\n";
         }
         streams.err << "Created gateway key '" << name << "' (" << limitsLine(made.key) << ").\n"
-                    << "Copy the key now: it is not shown again (" << keys::keysPath().string()
+                    << "Copy the key now: it is not shown again (" << openBackend()->keysLocation()
                     << " keeps only its hash).\n";
         return kOk;
     }

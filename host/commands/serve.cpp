@@ -8,6 +8,7 @@
 #include "core/gateway/gateway.hpp"
 #include "core/gateway/poco_server.hpp"
 #include "core/session/session.hpp"
+#include "core/state/backend.hpp"
 #include "core/util/loopback.hpp"
 
 #include <moltbot/sdk/http.hpp>
@@ -110,13 +111,24 @@ public:
         if (settings.logFormat != "text" && settings.logFormat != "json") {
             throw UsageError{"--log-format takes text or json, not '" + settings.logFormat + "'"};
         }
-        // The keys file is read now so a broken one stops the start, not the first request.
-        gateway::KeyGate keys(keys::keysPath(), limits::ledgerFolder());
-        bool haveKeys = false;
+        // The state backend (config state block): the state folder, or a Redis shared with other instances.
+        std::unique_ptr<state::Backend> backend;
         try {
-            haveKeys = !keys::loadKeys(keys::keysPath()).empty();
+            backend = state::open(state::Options::fromConfig(*config));
         } catch (const config::ConfigError &error) {
             throw UsageError{error.what()};
+        }
+        gateway::KeyGate keys(*backend);
+        // The keys are read now so a broken keys file stops the start, not the first request. A shared backend that
+        // cannot be reached does not stop it: until it answers, keyed requests get 503 (the gateway stays closed).
+        bool haveKeys = false;
+        try {
+            haveKeys = !backend->loadKeys().empty();
+        } catch (const config::ConfigError &error) {
+            throw UsageError{error.what()};
+        } catch (const state::Unavailable &error) {
+            haveKeys = true;
+            streams.err << "warning: " << error.what() << "\n";
         }
         if (!util::isLoopbackHost(settings.host) && !haveKeys && !invocation.has("allow-unauthenticated")) {
             throw UsageError{"refusing to listen on " + settings.host +
@@ -128,6 +140,11 @@ public:
         gateway::Metrics metrics;  // one per process: a reload keeps the counts
         auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
         cooldowns->onFailure([&metrics](const std::string &ref) { metrics.cooldownStarted(ref); });
+        // A shared backend shares the cooldowns too: one instance's failing model is skipped by all.
+        cooldowns->mirror({[&backend](const std::string &ref, int64_t retryAfterMs, const std::string &reason) {
+                               return backend->recordFailure(ref, retryAfterMs, reason);
+                           },
+                           [&backend](const std::string &ref) { backend->recordSuccess(ref); }});
         runtime::RuntimeOptions options;
         options.transport.connectTimeout = std::chrono::seconds(settings.upstreamConnectTimeoutSeconds);
         options.transport.idleTimeout = std::chrono::seconds(settings.upstreamIdleTimeoutSeconds);

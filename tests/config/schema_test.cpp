@@ -108,3 +108,25 @@ TEST_CASE("an alias used twice is a warning") {
     REQUIRE(result.warnings.size() == 1);
     CHECK(result.warnings[0].text() == "agents.defaults.models[\"b/y\"].alias: the alias is also used by a/x; that one wins");
 }
+
+TEST_CASE("the state block: backend, Redis URL and prefix, onStateError; errors name the path") {
+    CHECK(check("{state: {backend: 'local'}}").ok());
+    CHECK(check("{state: {backend: 'redis', onStateError: 'reject', redis: {url: 'redis://:pw@10.0.0.5:6380/2', "
+                "keyPrefix: 'gw:', connectTimeoutMs: 100, commandTimeoutMs: 800}}}")
+              .ok());
+    CHECK(onlyError("{state: {backend: 'memcached'}}") ==
+          "state.backend: expected \"local\" (the state folder) or \"redis\" (shared by several servers), found "
+          "\"memcached\"");
+    CHECK(onlyError("{state: {redis: {url: 'http://x'}}}") ==
+          "state.redis.url: expected a redis://[:password@]host[:port][/db] URL");
+    CHECK(onlyError("{state: {redis: {keyPrefix: 'a{b}'}}}") ==
+          "state.redis.keyPrefix: expected a string without '{', '}' or spaces (the keys' hash tags are moltbot's own)");
+    CHECK(onlyError("{state: {redis: {commandTimeoutMs: 0}}}") ==
+          "state.redis.commandTimeoutMs: expected an integer from 1 to 60000, found 0");
+    CHECK(check("{state: {onStateError: 'local', instances: 3}}").ok());
+    CHECK(onlyError("{state: {onStateError: 'drop'}}") ==
+          "state.onStateError: expected \"reject\" (answer 503 while the state backend is down) or \"local\" "
+          "(per-instance limits meanwhile), found \"drop\"");
+    CHECK(onlyError("{state: {instances: 0}}") == "state.instances: expected an integer from 1 to 1000, found 0");
+    CHECK(check("{state: {colour: 1}}").warnings.size() == 1);
+}

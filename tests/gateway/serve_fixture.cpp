@@ -4,6 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <optional>
+#include <sstream>
+#include <thread>
+
 namespace moltbot::gateway::test {
 
 const std::string kConfig = R"({
@@ -75,6 +80,77 @@ std::string chatBody(const std::string &model, const std::string &text, const st
     body += "}]";
     if (!extra.empty()) body += "," + extra;
     return body + "}";
+}
+
+std::string keys(ServeFixture &fixture, std::vector<std::string> args) {
+    args.insert(args.begin(), {moltbot::test::moltbotBinary().string(), "keys"});
+    moltbot::test::RunOptions options;
+    options.env["MOLTBOT_STATE_DIR"] = fixture.state.path().string();
+    auto result = moltbot::test::run(args, options);
+    REQUIRE_MESSAGE(result.exitCode == 0, result.err);
+    return result.out;
+}
+
+std::string createKey(ServeFixture &fixture, std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {"create", "--json"});
+    rapidjson::Document created;
+    created.Parse(keys(fixture, flags).c_str());
+    REQUIRE(created.IsObject());
+    return sim::test::str(created["key"]);
+}
+
+rapidjson::Document showKey(ServeFixture &fixture, const std::string &name) {
+    rapidjson::Document shown;
+    shown.Parse(keys(fixture, {"show", name, "--json"}).c_str());
+    REQUIRE(shown.IsObject());
+    return shown;
+}
+
+std::string bearer(const std::string &secret) { return "Authorization: Bearer " + secret + "\r\n"; }
+
+std::vector<Response> burst(const std::vector<ServeFixture *> &servers, const std::string &body,
+                            const std::string &headers, int count) {
+    std::vector<std::optional<Response>> answers(static_cast<std::size_t>(count));
+    std::vector<std::thread> threads;
+    std::atomic<bool> go{false};
+    std::vector<int> ports;
+    for (ServeFixture *server : servers) ports.push_back(server->port());
+    for (int i = 0; i < count; ++i) {
+        int port = ports[static_cast<std::size_t>(i) % ports.size()];
+        threads.emplace_back([&, i, port] {
+            while (!go.load()) std::this_thread::yield();
+            answers[static_cast<std::size_t>(i)] = tryPost(port, "/v1/chat/completions", body, headers);
+        });
+    }
+    go = true;
+    for (auto &thread : threads) thread.join();
+    std::vector<Response> responses;
+    for (auto &answer : answers) {
+        if (answer) responses.push_back(std::move(*answer));
+    }
+    std::size_t missing = answers.size() - responses.size();
+    if (missing != 0) {
+        std::string logs;
+        for (ServeFixture *server : servers) logs += server->log();
+        REQUIRE_MESSAGE(missing == 0, missing << " of " << count << " requests got no answer; the servers said:\n"
+                                              << logs);
+    }
+    return responses;
+}
+
+double streamedCost(const Response &response) {
+    std::istringstream lines(response.body);
+    std::string line;
+    double cost = -1;
+    while (std::getline(lines, line)) {
+        if (line.rfind("data: {", 0) != 0) continue;
+        rapidjson::Document chunk;
+        chunk.Parse(line.c_str() + 6);
+        if (chunk.IsObject() && chunk.HasMember("usage") && chunk["usage"].IsObject() && chunk["usage"].HasMember("cost")) {
+            cost = chunk["usage"]["cost"].GetDouble();
+        }
+    }
+    return cost;
 }
 
 }  // namespace moltbot::gateway::test

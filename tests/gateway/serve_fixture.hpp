@@ -54,4 +54,27 @@ private:
 // {"model": model, "messages": [{"role": "user", "content": text}]} plus `extra` members; no model when it is "".
 std::string chatBody(const std::string &model, const std::string &text, const std::string &extra = "");
 
+// Runs `moltbot keys ...` against the fixture's state folder (and so its config's state backend); fails the test
+// unless it exits 0. Returns its standard output.
+std::string keys(ServeFixture &fixture, std::vector<std::string> args);
+// Creates a key and returns its secret.
+std::string createKey(ServeFixture &fixture, std::vector<std::string> flags);
+// `moltbot keys show NAME --json`.
+rapidjson::Document showKey(ServeFixture &fixture, const std::string &name);
+// "Authorization: Bearer <secret>\r\n"
+std::string bearer(const std::string &secret);
+
+// `count` chat requests at once, each on its own connection, request i to servers[i % size]; the responses in no
+// particular order. Every request must get an answer: the ones that did not are counted, and the servers' output
+// is shown with them.
+std::vector<Response> burst(const std::vector<ServeFixture *> &servers, const std::string &body,
+                            const std::string &headers, int count);
+inline std::vector<Response> burst(ServeFixture &fixture, const std::string &body, const std::string &headers,
+                                   int count) {
+    return burst(std::vector<ServeFixture *>{&fixture}, body, headers, count);
+}
+
+// The cost the upstream reported for a streamed answer (its usage chunk); -1 when none.
+double streamedCost(const Response &response);
+
 }  // namespace moltbot::gateway::test

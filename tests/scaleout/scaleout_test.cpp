@@ -1,0 +1,277 @@
+// Scale-out end to end: a redis-server of the test's own, three real `moltbot serve` instances sharing it
+// (state.backend "redis"), each against its own OpenRouter simulator, and the real `moltbot keys` writing the keys
+// into Redis. The limits must hold across the instances, exactly; a revocation, a cooldown and a Redis outage are
+// seen by all of them. Every server is stopped by its PID when the test ends, whatever happened.
+#include "tests/gateway/serve_fixture.hpp"
+#include "tests/support/redis_server.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+using namespace moltbot::gateway::test;
+using moltbot::sim::test::str;
+
+namespace {
+
+const std::string kChat = "/v1/chat/completions";
+
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+// kConfig with a state block pointing at `url`, three instances.
+std::string clusterConfig(const std::string &url, const std::string &onStateError) {
+    std::string config = kConfig.substr(0, kConfig.rfind('}'));
+    return config + "  state: { backend: \"redis\", onStateError: \"" + onStateError + "\", instances: 3,\n" +
+           "           redis: { url: \"" + url + "\", keyPrefix: \"test:\", commandTimeoutMs: 5000 } },\n" +
+           "  gateway: { requestTimeoutSeconds: 30 },\n}\n";
+}
+
+// One Redis and three instances. Members go in reverse order: the instances (killed by PID), then Redis.
+struct Cluster {
+    explicit Cluster(bool persistent = false, const std::string &onStateError = "reject") : redis(persistent) {
+        for (int i = 0; i < 3; ++i) {
+            instances.push_back(std::make_unique<ServeFixture>(clusterConfig(redis.url(), onStateError)));
+        }
+        for (auto &instance : instances) instance->start();
+    }
+    ServeFixture &a() { return *instances[0]; }
+    ServeFixture &b() { return *instances[1]; }
+    ServeFixture &c() { return *instances[2]; }
+    std::vector<ServeFixture *> all() {
+        std::vector<ServeFixture *> out;
+        for (auto &instance : instances) out.push_back(instance.get());
+        return out;
+    }
+
+    moltbot::test::RedisServer redis;
+    std::vector<std::unique_ptr<ServeFixture>> instances;
+};
+
+std::string precise(double value) {
+    std::ostringstream text;
+    text.precision(17);
+    text << value;
+    return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("the keys live in Redis: a key made through one instance's CLI works on all three, and no keys file is "
+          "written") {
+    Cluster cluster;
+    std::string secret = createKey(cluster.a(), {"--name", "team"});
+    for (ServeFixture *instance : cluster.all()) {
+        Response answer = post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret));
+        CHECK_MESSAGE(answer.status == 200, answer.body);
+        CHECK(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret + "x")).status == 401);
+    }
+    CHECK_FALSE(std::filesystem::exists(cluster.a().state.path() / "gateway-keys.json"));
+    // Another instance's state folder lists the same key, with the requests of all three.
+    rapidjson::Document shown = showKey(cluster.c(), "team");
+    CHECK(shown["requests"].GetInt64() == 3);
+    Response ready = get(cluster.b().port(), "/ready");
+    CHECK(ready.status == 200);
+    CHECK(str(ready.json()["state"]["backend"]) == "redis");
+    CHECK(ready.json()["state"]["up"].GetBool());
+}
+
+TEST_CASE("300 concurrent requests over three instances against a budget for 50: the settled spend never passes "
+          "it") {
+    Cluster cluster;
+    std::string meter = createKey(cluster.a(), {"--name", "meter"});
+    // Every answer costs the same: the same prompt, cut at max_tokens, priced alike by each simulator.
+    std::string body = chatBody("sonnet", "count the stars in the sky tonight please",
+                                R"("stream":true,"stream_options":{"include_usage":true},"max_tokens":8)");
+    Response first = post(cluster.a().port(), kChat, body, bearer(meter));
+    REQUIRE(first.status == 200);
+    double cost = streamedCost(first);
+    REQUIRE(cost > 0);
+    for (ServeFixture *instance : {&cluster.b(), &cluster.c()}) {
+        CHECK(streamedCost(post(instance->port(), kChat, body, bearer(meter))) == doctest::Approx(cost));
+    }
+
+    double budget = 50 * cost;
+    std::string secret =
+        createKey(cluster.a(), {"--name", "fifty", "--budget", precise(budget), "--period", "day"});
+    auto started = std::chrono::steady_clock::now();
+    std::vector<Response> responses = burst(cluster.all(), body, bearer(secret), 300);
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK(took < std::chrono::seconds(60));
+    int answered = 0;
+    for (const auto &response : responses) {
+        if (response.status == 200) {
+            ++answered;
+            continue;
+        }
+        REQUIRE_MESSAGE(response.status == 429, response.body);
+        CHECK(str(response.json()["error"]["type"]) == "budget_exceeded");
+    }
+    // Then one at a time, round robin, until the budget refuses: the burst's reservations are all released now.
+    int after = 0;
+    for (int i = 0; i < 60; ++i) {
+        if (post(cluster.all()[static_cast<std::size_t>(i % 3)]->port(), kChat, body, bearer(secret)).status != 200) break;
+        ++after;
+    }
+    MESSAGE(answered << " answered in the burst, " << after << " after it, each $" << cost);
+    CHECK(answered >= 1);
+    CHECK(answered + after <= 50);
+    rapidjson::Document shown = showKey(cluster.b(), "fifty");
+    double spent = shown["spentUsd"].GetDouble();
+    // Counted in nano-dollars: the spend is the answers' costs, and never above the budget.
+    CHECK(spent <= budget + 1e-9);
+    CHECK(spent == doctest::Approx((answered + after) * cost).epsilon(1e-9));
+    CHECK(shown["requests"].GetInt64() == answered + after);
+}
+
+TEST_CASE("300 concurrent requests over three instances against --rpm 50: exactly 50 answered") {
+    Cluster cluster;
+    std::string secret = createKey(cluster.a(), {"--name", "fifty-rpm", "--rpm", "50"});
+    std::vector<Response> responses = burst(cluster.all(), chatBody("sonnet", "hi"), bearer(secret), 300);
+    int answered = 0;
+    for (const auto &response : responses) {
+        CHECK(response.header("x-ratelimit-limit-requests") == "50");
+        if (response.status == 200) {
+            ++answered;
+            continue;
+        }
+        REQUIRE_MESSAGE(response.status == 429, response.body);
+        CHECK(str(response.json()["error"]["code"]) == "rate_limit_exceeded");
+        CHECK(str(response.json()["error"]["type"]) == "requests");
+        int retryAfter = std::stoi(response.header("retry-after"));
+        CHECK(retryAfter >= 1);
+        CHECK(retryAfter <= 60);
+    }
+    CHECK(answered == 50);
+    // The window is shared: every instance refuses the 51st.
+    for (ServeFixture *instance : cluster.all()) {
+        CHECK(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 429);
+    }
+}
+
+TEST_CASE("a key revoked through instance A's CLI is refused by B and C on their next request") {
+    Cluster cluster;
+    std::string alice = createKey(cluster.a(), {"--name", "alice"});
+    std::string bob = createKey(cluster.a(), {"--name", "bob"});
+    for (ServeFixture *instance : cluster.all()) {
+        REQUIRE(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(alice)).status == 200);
+    }
+    keys(cluster.a(), {"revoke", "alice"});
+    for (ServeFixture *instance : {&cluster.b(), &cluster.c(), &cluster.a()}) {
+        Response revoked = post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(alice));
+        CHECK(revoked.status == 401);
+        CHECK(contains(str(revoked.json()["error"]["message"]), "revoked"));
+        CHECK(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(bob)).status == 200);
+    }
+    rapidjson::Document shown = showKey(cluster.b(), "alice");
+    CHECK(str(shown["status"]) == "revoked");
+}
+
+TEST_CASE("Redis stopped: 503 in OpenAI's shape with Retry-After, nothing over-admitted; back without a restart") {
+    Cluster cluster(/*persistent=*/true);
+    std::string secret = createKey(cluster.a(), {"--name", "six", "--rpm", "6"});
+    int answered = 0;
+    for (ServeFixture *instance : {&cluster.a(), &cluster.b()}) {
+        REQUIRE(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 200);
+        ++answered;
+    }
+    REQUIRE(cluster.redis.stop());
+    for (int i = 0; i < 6; ++i) {
+        ServeFixture &instance = *cluster.all()[static_cast<std::size_t>(i % 3)];
+        auto started = std::chrono::steady_clock::now();
+        Response refused = post(instance.port(), kChat, chatBody("sonnet", "hi"), bearer(secret));
+        CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+        REQUIRE_MESSAGE(refused.status == 503, refused.body);
+        CHECK(str(refused.json()["error"]["code"]) == "state_unavailable");
+        CHECK(str(refused.json()["error"]["type"]) == "service_unavailable_error");
+        CHECK(std::stoi(refused.header("retry-after")) >= 1);
+    }
+    Response ready = get(cluster.c().port(), "/ready");
+    CHECK(ready.status == 200);
+    CHECK_FALSE(ready.json()["state"]["up"].GetBool());
+    // Not a single upstream call was made for a refused request.
+    for (ServeFixture *instance : cluster.all()) {
+        std::size_t calls = instance->chatRequests().Size();
+        CHECK(calls <= 1);
+    }
+
+    REQUIRE(cluster.redis.start());
+    // Each instance comes back by itself (its breaker lets a request through after a backoff of at most 2 s).
+    for (ServeFixture *instance : cluster.all()) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        int status = 0;
+        while (std::chrono::steady_clock::now() < deadline) {
+            status = post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status;
+            if (status != 503) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        REQUIRE_MESSAGE(status == 200, instance->log());
+        ++answered;
+        CHECK(get(instance->port(), "/ready").json()["state"]["up"].GetBool());
+    }
+    // The window survived the outage: 6 per minute in all, never more.
+    while (answered < 6 && post(cluster.a().port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 200) {
+        ++answered;
+    }
+    CHECK(answered == 6);
+    for (ServeFixture *instance : cluster.all()) {
+        CHECK(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 429);
+    }
+    CHECK(contains(cluster.a().log(), "unreachable"));
+}
+
+TEST_CASE("the primary failing on A puts it in cooldown on B and C: they go straight to the fallback") {
+    Cluster cluster;
+    cluster.a().faults(R"([{"kind":"http","status":503,"match":{"model":"anthropic/claude-sonnet-4.5"},"times":5}])");
+    Response failedOver = post(cluster.a().port(), kChat, chatBody("sonnet", "hi"));
+    REQUIRE_MESSAGE(failedOver.status == 200, failedOver.body);
+    CHECK(failedOver.header("x-moltbot-model") == kGpt);
+    for (ServeFixture *instance : {&cluster.b(), &cluster.c()}) {
+        Response answer = post(instance->port(), kChat, chatBody("sonnet", "hi"));
+        REQUIRE_MESSAGE(answer.status == 200, answer.body);
+        CHECK(answer.header("x-moltbot-model") == kGpt);
+        rapidjson::Document sent = instance->chatRequests();
+        REQUIRE(sent.Size() == 1);
+        CHECK(str(sent[0]["model"]) == "openai/gpt-5.2");  // sonnet was never tried here
+    }
+}
+
+TEST_CASE("Redis stopped with onStateError local: each instance admits its third of the rpm, then the spend is "
+          "replayed") {
+    Cluster cluster(/*persistent=*/true, "local");
+    std::string secret = createKey(cluster.a(), {"--name", "nine", "--rpm", "9"});
+    // Each instance reads the keys once: an instance that never did refuses while Redis is away.
+    for (ServeFixture *instance : cluster.all()) {
+        REQUIRE(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 200);
+    }
+    REQUIRE(cluster.redis.stop());
+    for (ServeFixture *instance : cluster.all()) {
+        int answered = 0, refused = 0;
+        for (int i = 0; i < 5; ++i) {
+            Response response = post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret));
+            if (response.status == 200) {
+                ++answered;
+            } else {
+                CHECK_MESSAGE(response.status == 429, response.body);
+                ++refused;
+            }
+        }
+        CHECK(answered == 3);  // 9 rpm over 3 instances
+        CHECK(refused == 2);
+        CHECK(instance->server().waitFor("admitting with per-instance limits (1/3", std::chrono::seconds(5)));
+    }
+    REQUIRE(cluster.redis.start());
+    // Each instance writes what it settled meanwhile once Redis answers again (/ready looks at it).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    int64_t requests = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        for (ServeFixture *instance : cluster.all()) get(instance->port(), "/ready");
+        requests = showKey(cluster.b(), "nine")["requests"].GetInt64();
+        if (requests == 12) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    CHECK(requests == 12);  // 3 before, 3 per instance during the outage
+}
