@@ -7,7 +7,7 @@ packages=(
   meson ninja-build g++ pkg-config cmake python3
   libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev prometheus-cpp-dev
   curl binutils
-  redis-server  # tests/scaleout: the Redis several moltbot serve share (state.backend "redis")
+  redis-server haproxy  # tests/scaleout: the Redis several moltbot serve share (state.backend "redis"), a balancer
   "$@"
 )
 

@@ -166,6 +166,7 @@ rapidjson::Document keyJson(const GatewayKey &key, int64_t now, const std::strin
     if (usage != nullptr) {
         bool used = usage->lastUsedMs > 0;
         out.AddMember("spentUsd", usage->spentUsd, allocator);
+        out.AddMember("reservedUsd", usage->reservedUsd, allocator);
         out.AddMember("requests", static_cast<int64_t>(usage->requests), allocator);
         rapidjson::Value lastUsed, lastUsedMs;
         if (used) {

@@ -3,10 +3,14 @@
 // into Redis. The limits must hold across the instances, exactly; a revocation, a cooldown and a Redis outage are
 // seen by all of them. Every server is stopped by its PID when the test ends, whatever happened.
 #include "tests/gateway/serve_fixture.hpp"
+#include "tests/support/haproxy.hpp"
 #include "tests/support/redis_server.hpp"
 
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -23,18 +27,21 @@ const std::string kChat = "/v1/chat/completions";
 bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
 
 // kConfig with a state block pointing at `url`, three instances.
-std::string clusterConfig(const std::string &url, const std::string &onStateError) {
+std::string clusterConfig(const std::string &url, const std::string &onStateError, int requestTimeoutSeconds) {
     std::string config = kConfig.substr(0, kConfig.rfind('}'));
     return config + "  state: { backend: \"redis\", onStateError: \"" + onStateError + "\", instances: 3,\n" +
            "           redis: { url: \"" + url + "\", keyPrefix: \"test:\", commandTimeoutMs: 5000 } },\n" +
-           "  gateway: { requestTimeoutSeconds: 30 },\n}\n";
+           "  gateway: { requestTimeoutSeconds: " + std::to_string(requestTimeoutSeconds) + " },\n}\n";
 }
 
 // One Redis and three instances. Members go in reverse order: the instances (killed by PID), then Redis.
 struct Cluster {
-    explicit Cluster(bool persistent = false, const std::string &onStateError = "reject") : redis(persistent) {
+    explicit Cluster(bool persistent = false, const std::string &onStateError = "reject",
+                     const moltbot::sim::Options &simulator = {}, int requestTimeoutSeconds = 30)
+        : redis(persistent) {
         for (int i = 0; i < 3; ++i) {
-            instances.push_back(std::make_unique<ServeFixture>(clusterConfig(redis.url(), onStateError)));
+            instances.push_back(std::make_unique<ServeFixture>(
+                clusterConfig(redis.url(), onStateError, requestTimeoutSeconds), simulator));
         }
         for (auto &instance : instances) instance->start();
     }
@@ -274,4 +281,73 @@ TEST_CASE("Redis stopped with onStateError local: each instance admits its third
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
     CHECK(requests == 12);  // 3 before, 3 per instance during the outage
+}
+
+TEST_CASE("through HAProxy: SIGKILL one instance mid-load; the others go on, and its reservations expire") {
+    moltbot::sim::Options slow;
+    slow.chunkDelayMs = 30;  // each answer streams for a while: requests are in flight when the kill comes
+    Cluster cluster(false, "reject", slow, /*requestTimeoutSeconds=*/2);  // reservations live 2 + 5 s
+    moltbot::test::Haproxy haproxy({cluster.a().port(), cluster.b().port(), cluster.c().port()});
+    std::string secret = createKey(cluster.a(), {"--name", "killed", "--budget", "100"});
+    std::string body = chatBody("sonnet", "one two three four five six seven eight",
+                                R"("stream":true,"stream_options":{"include_usage":true})");
+    Response first = post(haproxy.port(), kChat, body, bearer(secret));
+    REQUIRE_MESSAGE(first.status == 200, first.body << haproxy.log());
+
+    using Clock = std::chrono::steady_clock;
+    std::atomic<int> delivered{0}, deliveredAfter{0}, failed{0}, failedLate{0};
+    std::atomic<bool> stop{false}, killed{false};
+    std::atomic<int64_t> killedAt{0};
+    auto ms = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+    };
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 6; ++i) {
+        clients.emplace_back([&] {
+            for (int n = 0; n < 80 && !stop.load(); ++n) {
+                int64_t started = ms();
+                bool afterKill = killed.load();
+                Connection connection(haproxy.port(), std::nothrow);
+                bool ok = connection.connected() && connection.send(postRequest(kChat, body, bearer(secret)));
+                std::optional<Response> response;
+                if (ok) response = connection.read(std::chrono::seconds(10));
+                ok = ok && response && response->status == 200 && contains(response->body, "[DONE]");
+                if (ok) {
+                    ++delivered;
+                    if (afterKill) ++deliveredAfter;
+                } else {
+                    ++failed;
+                    if (afterKill && started > killedAt.load() + 1000) ++failedLate;
+                }
+            }
+        });
+    }
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (delivered.load() < 15 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(delivered.load() >= 15);
+    cluster.b().server().signal(SIGKILL);
+    killedAt = ms();
+    killed = true;
+    Clock::time_point killTime = Clock::now();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    stop = true;
+    for (auto &client : clients) client.join();
+    MESSAGE(delivered.load() << " delivered (" << deliveredAfter.load() << " after the kill), " << failed.load()
+                             << " failed");
+    // Only requests in flight on the killed instance fail (one per client at most); HAProxy routes around it.
+    CHECK(failed.load() <= 6);
+    CHECK(failedLate.load() == 0);
+    CHECK(deliveredAfter.load() >= 6);
+
+    // The killed instance's reservations still count (it may come back), then expire after their TTL.
+    // (A request that failed was in flight on it, so admitted: its worst case is reserved.)
+    if (failed.load() > 0) CHECK(showKey(cluster.a(), "killed")["reservedUsd"].GetDouble() > 0);
+    double reserved = 1;
+    while (Clock::now() < killTime + std::chrono::seconds(15)) {
+        reserved = showKey(cluster.c(), "killed")["reservedUsd"].GetDouble();
+        if (reserved == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    CHECK(reserved == 0);
+    CHECK(Clock::now() - killTime > std::chrono::seconds(4));  // not freed before the TTL
 }
