@@ -127,6 +127,7 @@ std::string_view rejectionReason(const ApiError &error) {
     if (error.code == "model_not_allowed") return "model";
     if (error.code == "budget_exceeded") return "budget";
     if (error.code == "rate_limit_exceeded") return error.type == "tokens" ? "tpm" : "rpm";
+    if (error.code == "state_unavailable" || error.code == "ledger_unavailable") return "state";
     return {};
 }
 
@@ -250,6 +251,7 @@ void Gateway::handle(Exchange &raw) {
             record.status = record.status == 0 ? 200 : record.status;
         } else if (path == "/metrics") {
             if (allow("GET")) {
+                metrics_.stateUp(keys_.backend().health().up);
                 exchange.respond(200, {}, Metrics::kContentType, metrics_.render());
                 record.status = 200;
             }
@@ -269,6 +271,7 @@ void Gateway::handle(Exchange &raw) {
                     // The state backend's health: a shared Redis that is down keeps the instance ready (every
                     // instance shares it; the gateway answers keyed requests 503 in OpenAI's shape meanwhile).
                     state::Health health = keys_.backend().health();
+                    metrics_.stateUp(health.up);
                     std::string body = R"({"status":"ready","plugins":)" + std::to_string(plugins) +
                                        R"(,"state":{"backend":)";
                     sdk::json::appendString(body, health.backend);

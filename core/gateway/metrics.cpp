@@ -84,7 +84,7 @@ Metrics::Metrics()
                          "answered")),
       rejections_(counter(*registry_, "moltbot_rejections_total",
                           "Requests refused before any upstream call, by gateway key and reason (budget, rpm, tpm, "
-                          "auth, model)")),
+                          "auth, model, state)")),
       cooldowns_(counter(*registry_, "moltbot_cooldowns_started_total",
                          "Cooldowns started, by the model put in cooldown")),
       writtenOff_(counter(*registry_, "moltbot_plugin_calls_written_off_total",
@@ -97,7 +97,15 @@ Metrics::Metrics()
                     .Name("moltbot_requests_in_flight")
                     .Help("Chat completion requests running now")
                     .Register(*registry_)
-                    .Add({})) {}
+                    .Add({})),
+      stateUp_(prometheus::BuildGauge()
+                   .Name("moltbot_state_backend_up")
+                   .Help("1 when the state backend (the state folder, or the shared Redis) answered at the last look, "
+                         "else 0")
+                   .Register(*registry_)
+                   .Add({})) {
+    stateUp_.Set(1);
+}
 
 Metrics::~Metrics() = default;
 
@@ -138,6 +146,8 @@ const Metrics::Series &Metrics::series(const std::string &model, const std::stri
 
 void Metrics::requestStarted() { inFlight_.Increment(); }
 
+void Metrics::stateUp(bool up) { stateUp_.Set(up ? 1 : 0); }
+
 void Metrics::requestFinished(const RequestSample &sample) {
     inFlight_.Decrement();
     const Series &s = series(sample.model, sample.key, sample.status);
@@ -153,7 +163,7 @@ void Metrics::requestFinished(const RequestSample &sample) {
 }
 
 void Metrics::rejected(const std::string &key, std::string_view reason) {
-    static constexpr std::array<std::string_view, 5> kReasons = {"budget", "rpm", "tpm", "auth", "model"};
+    static constexpr std::array<std::string_view, 6> kReasons = {"budget", "rpm", "tpm", "auth", "model", "state"};
     std::string_view known = kOther;
     for (std::string_view r : kReasons) {
         if (r == reason) known = r;

@@ -60,8 +60,10 @@ public:
     void requestFinished(const RequestSample &sample);
     // A request refused before any upstream call, for `reason`: "budget" (the key's budget is spent), "rpm", "tpm"
     // (its rate limits), "auth" (no or an unknown, revoked or expired key: pass "" as `key`), "model" (the key may
-    // not use the model). Counted besides requestFinished, which counts the request with its status.
+    // not use the model), "state" (the state backend could not count it: a 503). Counted besides requestFinished, which counts the request with its status.
     void rejected(const std::string &key, std::string_view reason);
+    // The state backend (core/state) answered, or could not: moltbot_state_backend_up 1 or 0.
+    void stateUp(bool up);
     // The pipeline put `model` (a resolved ref) in cooldown.
     void cooldownStarted(const std::string &model);
     // A plugin call serving `model` never returned after its request's deadline: its thread is written off.
@@ -92,6 +94,7 @@ private:
     prometheus::Family<prometheus::Counter> &writtenOff_;
     prometheus::Counter &retries_;
     prometheus::Gauge &inFlight_;
+    prometheus::Gauge &stateUp_;
 
     // (model, key, status) as the caller gave them -> its series; looked up without building a string.
     struct SeriesKey {

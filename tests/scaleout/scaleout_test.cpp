@@ -199,6 +199,10 @@ TEST_CASE("Redis stopped: 503 in OpenAI's shape with Retry-After, nothing over-a
     Response ready = get(cluster.c().port(), "/ready");
     CHECK(ready.status == 200);
     CHECK_FALSE(ready.json()["state"]["up"].GetBool());
+    std::string metrics = get(cluster.a().port(), "/metrics").body;
+    CHECK(contains(metrics, "moltbot_state_backend_up 0"));
+    CHECK_MESSAGE(contains(metrics, "moltbot_rejections_total{key=\"six\",reason=\"state\"} 2"),
+                  metrics);  // 2 of the 6 went to A
     // Not a single upstream call was made for a refused request.
     for (ServeFixture *instance : cluster.all()) {
         std::size_t calls = instance->chatRequests().Size();
@@ -218,6 +222,7 @@ TEST_CASE("Redis stopped: 503 in OpenAI's shape with Retry-After, nothing over-a
         REQUIRE_MESSAGE(status == 200, instance->log());
         ++answered;
         CHECK(get(instance->port(), "/ready").json()["state"]["up"].GetBool());
+        CHECK(contains(get(instance->port(), "/metrics").body, "moltbot_state_backend_up 1"));
     }
     // The window survived the outage: 6 per minute in all, never more.
     while (answered < 6 && post(cluster.a().port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 200) {
