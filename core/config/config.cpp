@@ -216,6 +216,12 @@ ApiKey Config::resolveApiKey(std::string_view provider) const {
     return {};
 }
 
+std::string Config::keyLookupText(std::string_view provider) const {
+    return "$" + keyVariable(provider) + " (which the config's env block may set), then " + credentialsPath().string() +
+           " (where 'moltbot onboard' stores it), then " + formatPath({"models", "providers", std::string(provider), "apiKey"}) +
+           " in " + path_.string();
+}
+
 ConfigEditor::ConfigEditor(const std::filesystem::path &path) : path_(path.empty() ? configPath() : path) {
     readConfigFile(path_, document_);
     before_ = validateConfig(document_);

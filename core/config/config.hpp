@@ -95,6 +95,9 @@ public:
     // apiKeyVariable(provider) (which the env block may have filled),
     // then the credentials file, then models.providers.<provider>.apiKey. Empty values are skipped.
     ApiKey resolveApiKey(std::string_view provider) const;
+    // Where resolveApiKey looks, for the message about a missing key: "$OPENROUTER_API_KEY (...), then
+    // /home/me/.moltbot/credentials.json (...), then models.providers.openrouter.apiKey in /home/me/.moltbot/moltbot.json".
+    std::string keyLookupText(std::string_view provider) const;
 
 private:
     std::filesystem::path path_;

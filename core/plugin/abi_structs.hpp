@@ -4,6 +4,7 @@
 // where it reads every 1.0 field. tests/abi checks each constant against the frozen 1.0 header.
 #pragma once
 
+#include <moltbot/ext/check_options.h>
 #include <moltbot/ext/key_info.h>
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/structs.hpp>
@@ -40,6 +41,7 @@ inline constexpr uint32_t kProviderVtableHeaderSize = offsetof(mb_provider_vtabl
 
 // Extension tables follow the same rule, each from its own first revision.
 inline constexpr uint32_t kExtKeyInfoSize_1 = MOLTBOT_SIZE_THROUGH(mb_ext_key_info, key_info);
+inline constexpr uint32_t kExtCheckOptionsSize_1 = MOLTBOT_SIZE_THROUGH(mb_ext_check_options, check_options);
 
 #undef MOLTBOT_SIZE_THROUGH
 

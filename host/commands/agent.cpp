@@ -96,6 +96,45 @@ std::chrono::milliseconds millis(double secondsValue) {
     return std::chrono::milliseconds(static_cast<long long>(secondsValue * 1000));
 }
 
+// An upstream's 401 says little ("User not found."): name the key that was refused, masked, and where it came from.
+// A key that was never configured is a configuration error (exit 1, docs/cli.md): say where it is looked for.
+// Returns true when a provider's key was missing.
+bool explainKeys(const config::Config &config, const runtime::Services &services, const Outcome &outcome,
+                 std::ostream &err) {
+    std::set<std::string> prefixes;
+    for (const auto &record : outcome.attempts) {
+        if (record.outcome == mb_status_name(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
+    }
+    bool missing = false;
+    for (const auto &prefix : prefixes) {
+        config::ApiKey key = config.resolveApiKey(prefix);
+        if (key.key.empty()) {
+            if (!services.keyWasMissing(prefix)) continue;
+            missing = true;
+            err << "moltbot: no API key for provider '" << prefix << "' (a configuration error); moltbot looks for it in "
+                << config.keyLookupText(prefix) << "\n";
+            continue;
+        }
+        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
+            << ") was rejected; check it with 'moltbot models status --probe'\n";
+    }
+    return missing;
+}
+
+// $<NAME>_BASE_URL set to something that is not a URL is a configuration error, found before any catalog is read
+// or anything is sent. A name that is not a model is left to the model check.
+void checkBaseUrlVariables(const session::Session &session, const std::vector<session::ModelName> &names) {
+    for (const auto &name : names) {
+        std::string prefix;
+        try {
+            prefix = session.resolve(name).prefix;
+        } catch (const session::ModelError &) {
+            continue;
+        }
+        if (std::string problem = runtime::baseUrlVariableProblem(prefix); !problem.empty()) throw UsageError{problem};
+    }
+}
+
 // The chain: --model (else the configured primary), then the configured fallbacks unless --no-fallbacks. The model
 // asked for must exist: a typo is an error here, before anything is sent, never an answer from a fallback. A
 // configured fallback that does not exist is left out with a warning.
@@ -112,6 +151,7 @@ std::vector<ChainEntry> buildChain(session::Session &session, const Invocation &
     if (!invocation.has("no-fallbacks")) {
         for (auto &fallback : session.configuredFallbacks()) names.push_back(std::move(fallback));
     }
+    checkBaseUrlVariables(session, names);
     std::vector<std::string> skipped;
     std::vector<ChainEntry> chain;
     try {
@@ -163,7 +203,7 @@ std::string usageLine(const Outcome &outcome) {
 
 // Written straight to `out`, not built as a string first: the text may be up to 32 MiB.
 void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::string &conversationId,
-                      const std::vector<std::string> &notices) {
+                      const std::vector<std::string> &notices, const std::vector<config::Issue> &warnings) {
     rapidjson::Document document(rapidjson::kObjectType);
     auto &allocator = document.GetAllocator();
     auto add = [&](const char *name, rapidjson::Value value) {
@@ -206,26 +246,13 @@ void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::stri
     rapidjson::Value noticeList(rapidjson::kArrayType);
     for (const auto &notice : notices) noticeList.PushBack(jsonString(notice, allocator), allocator);
     add("notices", std::move(noticeList));
+    add("warnings", jsonIssues(warnings, allocator));  // the config's (unknown keys), also on stderr without --quiet
     if (outcome.status != MB_OK) add("error", jsonString(outcome.error, allocator));
     rapidjson::OStreamWrapper stream(out);
     rapidjson::PrettyWriter<rapidjson::OStreamWrapper> writer(stream);
     writer.SetIndent(' ', 2);
     document.Accept(writer);
     out << "\n" << std::flush;
-}
-
-// An upstream's 401 says little ("User not found."): name the key that was refused, masked, and where it came from.
-void explainRejectedKeys(const config::Config &config, const Outcome &outcome, std::ostream &err) {
-    std::set<std::string> prefixes;
-    for (const auto &record : outcome.attempts) {
-        if (record.outcome == mb_status_name(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
-    }
-    for (const auto &prefix : prefixes) {
-        config::ApiKey key = config.resolveApiKey(prefix);
-        if (key.key.empty()) continue;
-        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
-            << ") was rejected; check it with 'moltbot models status --probe'\n";
-    }
 }
 
 class Conversation {
@@ -343,7 +370,8 @@ public:
                "line, then the message. -o, --temperature and --max-tokens override the model's configured params "
                "for this call. Every request is recorded in the request log ('moltbot logs'); -c/--continue and "
                "--cid send an earlier conversation's turns first.\n"
-               "Exit codes: 0 answered, 1 usage or configuration error, 2 the request failed on every model, "
+               "Exit codes: 0 answered, 1 usage or configuration error (an unknown model, a missing API key, a "
+               "<NAME>_BASE_URL that is not a URL), 2 the request failed on every model, "
                "130 cancelled (Ctrl-C).";
     }
     std::string usage() const override { return "[PROMPT]"; }
@@ -360,7 +388,8 @@ public:
         options.addOption(Option("verbose", "v", "show attempts, retries and timings on standard error"));
         options.addOption(Option("quiet", "q",
                                  "no notices on standard error (a model skipped or failed before another answered, a "
-                                 "model id the catalog normalised); warnings and errors still show"));
+                                 "model id the catalog normalised) and no config warnings (unknown keys); other "
+                                 "warnings and errors still show"));
         options.addOption(Option("timeout", "", "give up on the whole request after this long").argument("SECONDS"));
         options.addOption(
             Option("connect-timeout", "", "time to connect to a provider (default 10)").argument("SECONDS"));
@@ -375,7 +404,7 @@ public:
         rapidjson::Document params = callParams(invocation);
         // Read before any plugin loads: a usage error in the prompt costs nothing.
         std::optional<std::string> oneShot = oneShotMessage(invocation, std::cin, isatty(STDIN_FILENO));
-        auto config = std::make_shared<config::Config>(loadConfig(true));
+        auto config = std::make_shared<config::Config>(loadConfig(true, streams.err, invocation.has("quiet")));
         config->applyEnvBlock();
         bool logging = requestlog::enabledIn(*config);
         std::optional<History> history = loadHistory(invocation, logging);
@@ -464,6 +493,10 @@ public:
         Conversation conversation(system, params);
         if (history) conversation.addHistory(*history);
         std::string modelAsked = invocation.has("model") ? invocation.value("model") : session.config().primaryModel();
+        bool keyMissing = false;  // a provider's key was not configured: exit 1, not 2
+        auto finalCode = [&](int32_t status) {
+            return keyMissing && status != MB_OK ? static_cast<int>(kUsage) : exitCode(status);
+        };
         auto ask = [&](const std::string &message) {
             conversation.add("user", message);
             notices.clear();
@@ -510,7 +543,7 @@ public:
             }
             for (const auto &line : pipeline::fallbackNotices(chain, outcome)) notify(line);
             if (json) {
-                writeOutcomeJson(streams.out, outcome, log.conversationId(), notices);
+                writeOutcomeJson(streams.out, outcome, log.conversationId(), notices, config->validation().warnings);
             } else {
                 endLine();
                 if (outcome.status == MB_OK) {
@@ -520,7 +553,10 @@ public:
                                 << "\n";
                 }
             }
-            if (outcome.status != MB_OK) explainRejectedKeys(*config, outcome, streams.err);
+            if (outcome.status != MB_OK && outcome.status != MB_ERR_CANCELLED &&
+                explainKeys(*config, session.runtime().services(), outcome, streams.err)) {
+                keyMissing = true;
+            }
             if (verbose) {
                 auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
                 streams.err << "moltbot: total " << elapsed.count() << " ms\n";
@@ -531,7 +567,7 @@ public:
 
         if (oneShot) {
             if (!json) output.keepText = 0;  // printed as it arrives and never sent back: keep none of it
-            return exitCode(ask(*oneShot));
+            return finalCode(ask(*oneShot));
         }
         // A terminal and no message: a chat that keeps the conversation.
         streams.err << "Chatting with " << chain.front().ref.full();
@@ -550,7 +586,7 @@ public:
             if (last == MB_ERR_CANCELLED) return kCancelled;
             gInterrupts = 0;
         }
-        return exitCode(last);
+        return finalCode(last);
     }
 };
 

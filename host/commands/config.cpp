@@ -48,7 +48,7 @@ public:
     int run(const Invocation &invocation, Streams streams) const override {
         std::string path = onePath(invocation, name(), 1);
         config::PathSegments segments = parsePathOrThrow(path);
-        config::Config config = loadConfig(/*requireValid=*/false);
+        config::Config config = loadConfig(/*requireValid=*/false, streams.err);
         const rapidjson::Value *found = config::findPath(config.document(), segments);
         if (found == nullptr) throw UsageError{"Config path not found: " + path};
         rapidjson::Document value;
@@ -171,7 +171,9 @@ public:
     std::string name() const override { return "config validate"; }
     std::string summary() const override { return "check the config file: exit 0 when valid, 1 when not"; }
     std::string details() const override {
-        return "Errors (bad syntax, a wrong type at a known key) fail; unknown keys are warnings on stderr.";
+        return "Errors (bad syntax, a wrong type at a known key) fail; unknown keys are warnings on stderr, with the "
+               "nearest known key. The plugins check the per-model options too (OpenRouter: the provider slugs of "
+               "provider.order/only/ignore against its provider list, from its cache or the network).";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override { addJsonOption(options, "print the result as JSON"); }
 
@@ -185,12 +187,15 @@ public:
         try {
             config::Config config = config::Config::load(file, /*requireValid=*/false);
             const config::Validation &result = config.validation();
-            printWarnings(result.warnings, streams.err);
+            // The schema's warnings, then what the plugins find in the per-model options (provider slugs).
+            std::vector<config::Issue> warnings = result.warnings;
+            for (auto &issue : pluginOptionWarnings(config, streams.err)) warnings.push_back(std::move(issue));
+            printWarnings(warnings, streams.err);
             if (json) {
                 out.AddMember("valid", result.ok(), allocator);
                 out.AddMember("exists", config.fileExists(), allocator);
                 out.AddMember("errors", jsonIssues(result.errors, allocator), allocator);
-                out.AddMember("warnings", jsonIssues(result.warnings, allocator), allocator);
+                out.AddMember("warnings", jsonIssues(warnings, allocator), allocator);
                 printJson(out, streams.out);
             } else if (result.ok()) {
                 streams.out << "Config valid: " << file.string() << (config.fileExists() ? "" : " (no file yet)") << "\n";

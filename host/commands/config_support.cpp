@@ -1,13 +1,30 @@
 #include "host/commands/config_support.hpp"
 
 #include "core/config/json5.hpp"
+#include "core/http/cancel.hpp"
+#include "core/runtime/runtime.hpp"
+#include "core/session/option_checks.hpp"
 
 #include <ostream>
 
 namespace moltbot::cli {
 
-config::Config loadConfig(bool requireValid) {
-    return reportConfigErrors([&] { return config::Config::load({}, requireValid); });
+config::Config loadConfig(bool requireValid, std::ostream &err, bool quiet) {
+    config::Config config = reportConfigErrors([&] { return config::Config::load({}, requireValid); });
+    if (!quiet) printWarnings(config.validation().warnings, err);
+    return config;
+}
+
+std::vector<config::Issue> pluginOptionWarnings(const config::Config &config, std::ostream &log) {
+    bool anyOptions = false;
+    for (const auto &ref : config.configuredModels()) {
+        const rapidjson::Value *options = config.modelOptions(ref);
+        anyOptions = anyOptions || (options != nullptr && (options->HasMember("params") || options->HasMember("provider")));
+    }
+    if (!anyOptions || !config.validation().ok()) return {};
+    http::CancelToken cancel;
+    runtime::Runtime host(config, cancel, runtime::RuntimeOptions{}, log);
+    return session::checkModelOptions(host, config);
 }
 
 void printWarnings(const std::vector<config::Issue> &warnings, std::ostream &err) {

@@ -13,8 +13,17 @@
 
 namespace moltbot::cli {
 
-// Config::load with every failure (syntax, unreadable file, invalid with `requireValid`) as a UsageError.
-config::Config loadConfig(bool requireValid);
+// Config::load with every failure (syntax, unreadable file, invalid with `requireValid`) as a UsageError. The
+// config's warnings (unknown keys with the nearest known one, params and routing keys sent as written) then go to
+// `err` as "warning: PATH: MESSAGE" unless `quiet` (the command's --quiet): every command that reads the config
+// loads it here, so a mistake shows wherever the config is used. A command with a --json object also puts them
+// there (config.validation().warnings).
+config::Config loadConfig(bool requireValid, std::ostream &err, bool quiet = false);
+
+// What the plugins find in the per-model options of a valid config (unknown provider slugs, with the nearest known
+// one; session/option_checks.hpp). Plugins are loaded only when a configured model has `params` or `provider`; their
+// own messages go to `log`.
+std::vector<config::Issue> pluginOptionWarnings(const config::Config &config, std::ostream &log);
 
 // "warning: <path>: <message>" lines on `err`.
 void printWarnings(const std::vector<config::Issue> &warnings, std::ostream &err);

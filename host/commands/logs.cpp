@@ -152,7 +152,9 @@ rapidjson::Value entryJson(const Entry &entry, rapidjson::Document::AllocatorTyp
 // a broken one does not keep the log from being read.
 void warnWhenOff(std::ostream &err) {
     try {
-        if (!requestlog::enabledIn(config::Config::load({}, /*requireValid=*/false))) {
+        config::Config config = config::Config::load({}, /*requireValid=*/false);
+        printWarnings(config.validation().warnings, err);
+        if (!requestlog::enabledIn(config)) {
             err << "warning: request logging is off (logs.enabled is false); 'moltbot logs on' turns it back on\n";
         }
     } catch (const std::exception &) {

@@ -90,7 +90,7 @@ public:
     int run(const Invocation &invocation, Streams streams) const override {
         if (!invocation.positionals.empty()) throw UsageError{"unexpected argument '" + invocation.positionals[0] + "'"};
         if (invocation.has("json") && invocation.has("plain")) throw UsageError{"choose either --json or --plain, not both"};
-        config::Config config = loadConfig(true);
+        config::Config config = loadConfig(true, streams.err);
         config.applyEnvBlock();
         http::CancelToken cancel;
         runtime::RuntimeOptions options;
@@ -136,6 +136,7 @@ public:
                 models.PushBack(item, allocator);
             }
             document.AddMember("models", models, allocator);
+            document.AddMember("warnings", jsonIssues(config.validation().warnings, allocator), allocator);
             rapidjson::StringBuffer buffer;
             rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
             document.Accept(writer);

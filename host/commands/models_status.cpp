@@ -3,6 +3,9 @@
 #include "core/config/config.hpp"
 #include "core/config/paths.hpp"
 #include "core/pipeline/model_ref.hpp"
+#include "core/runtime/runtime.hpp"
+#include "core/session/option_checks.hpp"
+#include "core/session/session.hpp"
 #include "core/util/secrets.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/group.hpp"
@@ -11,7 +14,9 @@
 #include <Poco/Util/Option.h>
 
 #include <iomanip>
+#include <memory>
 #include <ostream>
+#include <sstream>
 
 namespace moltbot::cli {
 
@@ -43,21 +48,25 @@ public:
     std::string details() const override {
         return "Keys are looked up per provider: the <NAME>_API_KEY variable, or the one models.providers.<name>."
                "apiKeyEnv names (possibly filled by the config's env block), then the credentials file, then "
-               "models.providers.<name>.apiKey. Keys are shown masked.";
+               "models.providers.<name>.apiKey. Keys are shown masked. A provider shows when the config uses it or "
+               "when a key for it is found: the key shown is the one a request would use.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         options.addOption(Poco::Util::Option("json", "", "print the status as JSON"));
-        options.addOption(Poco::Util::Option("check", "", "exit 1 when the default model's provider has no API key, "
-                                                          "or --probe finds a key rejected"));
+        options.addOption(Poco::Util::Option("check", "", "exit 1 when no default model is set, its provider has no API "
+                                                          "key, it or a fallback names a model that does not exist "
+                                                          "(the catalogs are read), or --probe finds a key rejected"));
         options.addOption(Poco::Util::Option("probe", "", "ask each provider whether its key is valid, and its limits"));
     }
 
     int run(const Invocation &invocation, Streams streams) const override {
         if (!invocation.positionals.empty()) throw UsageError{"'moltbot models status' takes no arguments"};
-        config::Config config = loadConfig(/*requireValid=*/true);
+        config::Config config = loadConfig(/*requireValid=*/true, streams.err);
         config.applyEnvBlock();
+        // The config's own warnings are on stderr already (loadConfig); --json has them with the others.
         std::vector<std::string> warnings;
         for (const auto &issue : config.validation().warnings) warnings.push_back(issue.text());
+        const std::size_t configWarnings = warnings.size();
 
         std::string primary = config.primaryModel();
         std::string resolvedPrimary = resolve(config, primary);
@@ -89,10 +98,33 @@ public:
             }
         }
 
+        // The plugins tell which prefixes exist: a provider whose key is found (an exported OPENROUTER_API_KEY, the
+        // credentials file) is the one a request will use, so it shows even when the config names none of its
+        // models; with --check, the models the config names must exist. The session's own messages (a catalog that
+        // cannot be read counts every id as known) are left out: status reports what it checked.
+        std::ostringstream sessionLog;
+        session::Session session(std::shared_ptr<const config::Config>(&config, [](const config::Config *) {}),
+                                 std::make_shared<pipeline::CooldownStore>(std::filesystem::path()),
+                                 runtime::RuntimeOptions{}, sessionLog);
         std::vector<ProviderKey> keys;
         reportConfigErrors([&] {
+            for (const auto &prefix : session.prefixes()) {
+                if (std::find(providers.begin(), providers.end(), prefix) != providers.end()) continue;
+                if (!config.resolveApiKey(prefix).key.empty()) providers.push_back(prefix);
+            }
             for (const auto &provider : providers) keys.push_back({provider, config.resolveApiKey(provider)});
         });
+        for (const auto &provider : providers) {
+            if (std::string problem = runtime::baseUrlVariableProblem(provider); !problem.empty()) {
+                warnings.push_back(problem);
+            }
+        }
+        reportConfigErrors([&] {
+            for (const auto &issue : session::checkModelOptions(session.runtime(), config)) warnings.push_back(issue.text());
+        });
+        std::vector<std::string> unknownModels;
+        if (invocation.has("check")) unknownModels = missingModels(session, primary);
+        for (const auto &problem : unknownModels) warnings.push_back(problem);
         for (const auto &[provider, key] : keys) {
             if (key.key.empty()) {
                 warnings.push_back("no API key for provider '" + provider + "': set " + config.keyVariable(provider) +
@@ -108,24 +140,46 @@ public:
         for (const auto &[provider, key] : keys) {
             if (!key.key.empty()) keyed.push_back(provider);
         }
-        StatusExtras extras = collectStatusExtras(config, keyed, invocation.has("probe"), streams.err);
+        StatusExtras extras = collectStatusExtras(session.runtime(), keyed, invocation.has("probe"));
         if (invocation.has("json")) {
             printJson(config, primary, resolvedPrimary, keys, warnings, extras, streams.out);
         } else {
             printText(config, primary, resolvedPrimary, keys, streams.out);
             extras.printText(streams.out);
         }
-        for (const auto &warning : warnings) streams.err << "warning: " << warning << "\n";
+        for (std::size_t i = configWarnings; i < warnings.size(); ++i) streams.err << "warning: " << warnings[i] << "\n";
 
         if (!invocation.has("check")) return kOk;
         if (!extras.keysAccepted()) {
             streams.err << "moltbot: check failed: a provider rejected its API key\n";
             return kUsage;
         }
+        if (!unknownModels.empty()) {
+            streams.err << "moltbot: check failed: the default model or a fallback names a model that does not exist\n";
+            return kUsage;
+        }
         return check(resolvedPrimary, keys, streams.err);
     }
 
 private:
+    // The default model and the fallbacks that name no model (an unknown prefix or alias, an id in no catalog), each
+    // as "<where>: unknown model ...; did you mean ...?", as `agent` would refuse or skip them.
+    static std::vector<std::string> missingModels(session::Session &session, const std::string &primary) {
+        std::vector<session::ModelName> names = session.configuredFallbacks();
+        if (!primary.empty()) names.insert(names.begin(), {primary, "agents.defaults.model.primary"});
+        std::vector<std::string> problems;
+        for (const auto &name : names) {
+            try {
+                session.requireKnown(session.resolve(name), name.name);
+            } catch (const session::ModelError &error) {
+                std::string message = error.what();
+                if (message.find(name.where) == std::string::npos) message = name.where + ": " + message;
+                problems.push_back(message);
+            }
+        }
+        return problems;
+    }
+
     // An alias becomes its ref; anything else stays as written.
     static std::string resolve(const config::Config &config, const std::string &ref) {
         if (ref.find('/') != std::string::npos) return ref;

@@ -68,7 +68,7 @@ std::string sha256(const fs::path &file) {
 // that the list still shows what there is.
 plugin::LoadPolicy loadPolicy(std::ostream &err) {
     try {
-        return runtime::pluginPolicy(loadConfig(/*requireValid=*/false));
+        return runtime::pluginPolicy(loadConfig(/*requireValid=*/false, err));
     } catch (const UsageError &error) {
         err << "moltbot: not applying the plugins settings of the config: " << error.message << "\n";
         return {};
