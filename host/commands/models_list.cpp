@@ -20,6 +20,7 @@
 #include <map>
 #include <ostream>
 #include <set>
+#include <string_view>
 
 namespace moltbot::cli {
 
@@ -27,6 +28,16 @@ namespace {
 
 using session::CatalogModel;
 using session::Catalogs;
+
+// How a row's provider is reached: whether its base URL is on this machine, and whether it can be used as configured.
+struct Access {
+    bool local = false;
+    bool hasKey = false;     // an API key is configured for the prefix
+    bool keyFree = false;    // its provider needs none (MB_CAP_NO_API_KEY)
+    bool available() const { return hasKey || keyFree; }
+    // The Auth column: "yes" (a key is configured), "none needed" (the provider needs none) or "no".
+    const char *authText() const { return hasKey ? "yes" : keyFree ? "none needed" : "no"; }
+};
 
 struct Row {
     std::string key;  // "<prefix>/<id>"
@@ -76,6 +87,8 @@ public:
     std::string details() const override {
         return "Without --all: the default model, the fallbacks and the keys of agents.defaults.models, tagged "
                "default, fallback#N, configured, alias:<name>, and missing when the provider does not list the id. "
+               "Auth is yes when an API key is configured for the provider, 'none needed' when its plugin needs none "
+               "(a local server), no otherwise; --json says the same as available and keyRequired. "
                "Catalogs are cached in the state folder; --refresh fetches them again.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
@@ -103,11 +116,15 @@ public:
             invocation.has("all") ? allRows(config, host, catalogs) : configuredRows(config, catalogs, streams);
         std::erase_if(rows, [&](const Row &row) { return !onlyPrefix.empty() && row.key.rfind(onlyPrefix + "/", 0) != 0; });
 
-        std::map<std::string, std::pair<bool, bool>> access;  // prefix -> (local, auth)
+        std::map<std::string, Access> access;  // per prefix
         auto accessOf = [&](const std::string &key) {
             std::string prefix = key.substr(0, key.find('/'));
             auto [it, fresh] = access.try_emplace(prefix);
-            if (fresh) it->second = {isLoopbackUrl(baseUrlOf(config, prefix)), !config.resolveApiKey(prefix).key.empty()};
+            if (fresh) {
+                it->second.local = isLoopbackUrl(baseUrlOf(config, prefix));
+                it->second.hasKey = !config.resolveApiKey(prefix).key.empty();
+                it->second.keyFree = host.needsNoApiKey(prefix);
+            }
             return it->second;
         };
 
@@ -121,14 +138,15 @@ public:
             document.AddMember("count", static_cast<uint64_t>(rows.size()), allocator);
             rapidjson::Value models(rapidjson::kArrayType);
             for (const auto &row : rows) {
-                auto [local, auth] = accessOf(row.key);
+                Access reach = accessOf(row.key);
                 rapidjson::Value item(rapidjson::kObjectType);
                 item.AddMember("key", jsonString(row.key, allocator), allocator);
                 item.AddMember("name", row.model ? jsonString(row.model->name, allocator) : rapidjson::Value(), allocator);
                 item.AddMember("input", row.model ? jsonString(row.model->input, allocator) : rapidjson::Value(), allocator);
                 item.AddMember("contextWindow", row.model ? rapidjson::Value(row.model->contextWindow) : rapidjson::Value(), allocator);
-                item.AddMember("local", local, allocator);
-                item.AddMember("available", auth, allocator);
+                item.AddMember("local", reach.local, allocator);
+                item.AddMember("available", reach.available(), allocator);
+                item.AddMember("keyRequired", !reach.keyFree, allocator);
                 rapidjson::Value tags(rapidjson::kArrayType);
                 for (const auto &tag : row.tags) tags.PushBack(jsonString(tag, allocator), allocator);
                 item.AddMember("tags", tags, allocator);
@@ -146,15 +164,21 @@ public:
             streams.out << "No models found.\n";
             return kOk;
         }
-        streams.out << fit("Model", 42) << " " << fit("Input", 10) << " " << fit("Ctx", 8) << " " << fit("Local", 5)
-                    << " " << fit("Auth", 5) << " Tags\n";
+        // The Auth column widens for "none needed" only when a row shows it.
+        std::size_t authWidth = 5;
         for (const auto &row : rows) {
-            auto [local, auth] = accessOf(row.key);
+            if (row.model) authWidth = std::max(authWidth, std::string_view(accessOf(row.key).authText()).size());
+        }
+        streams.out << fit("Model", 42) << " " << fit("Input", 10) << " " << fit("Ctx", 8) << " " << fit("Local", 5)
+                    << " " << fit("Auth", authWidth) << " Tags\n";
+        for (const auto &row : rows) {
+            Access reach = accessOf(row.key);
+            bool local = reach.local;
             bool knownInput = row.model != nullptr && !row.model->input.empty();
             streams.out << fit(row.key, 42) << " " << fit(knownInput ? row.model->input : "-", 10) << " "
                         << fit(row.model ? contextText(row.model->contextWindow) : "-", 8) << " "
                         << fit(row.model ? (local ? "yes" : "no") : "-", 5) << " "
-                        << fit(row.model ? (auth ? "yes" : "no") : "-", 5) << " " << join(row.tags) << "\n";
+                        << fit(row.model ? reach.authText() : "-", authWidth) << " " << join(row.tags) << "\n";
         }
         return kOk;
     }

@@ -99,13 +99,10 @@ KeyProbe probeKey(runtime::Runtime &host, const std::string &provider) {
 
 }  // namespace
 
-StatusExtras collectStatusExtras(const config::Config &config, const std::vector<std::string> &providers, bool probe,
-                                 std::ostream &log) {
+StatusExtras collectStatusExtras(runtime::Runtime *host, const std::vector<std::string> &providers) {
     StatusExtras extras;
-    if (probe && !providers.empty()) {
-        http::CancelToken cancel;
-        runtime::Runtime host(config, cancel, runtime::RuntimeOptions{}, log);
-        for (const auto &provider : providers) extras.probes.push_back(probeKey(host, provider));
+    if (host != nullptr) {
+        for (const auto &provider : providers) extras.probes.push_back(probeKey(*host, provider));
     }
     // The same file `moltbot agent` keeps; an unreadable one only means no cooldowns are known.
     pipeline::Cooldowns cooldowns;

@@ -4,6 +4,7 @@
 
 #include "core/config/config.hpp"
 #include "core/pipeline/cooldowns.hpp"
+#include "core/runtime/runtime.hpp"
 
 #include <rapidjson/document.h>
 
@@ -32,9 +33,8 @@ struct StatusExtras {
     void addJson(rapidjson::Document &doc) const;
 };
 
-// Probes the keys of `providers` (those with a key) when `probe` is set, and reads the cooldowns. Plugin messages
-// go to `log`.
-StatusExtras collectStatusExtras(const config::Config &config, const std::vector<std::string> &providers, bool probe,
-                                 std::ostream &log);
+// Probes the keys of `providers` (those with a key) through `host` when it is not null (--probe), and reads the
+// cooldowns.
+StatusExtras collectStatusExtras(runtime::Runtime *host, const std::vector<std::string> &providers);
 
 }  // namespace moltbot::cli

@@ -80,7 +80,7 @@ TEST_CASE("the .pc files are relocatable: moltbot-plugin is C only, moltbot-plug
     REQUIRE(pluginDir.exitCode == 0);
     CHECK(fs::equivalent(pluginDir.out.substr(0, pluginDir.out.find('\n')), tree.pluginDir));
     RunResult abi = run({"pkg-config", "--variable=abi_version", "moltbot-plugin"}, tree.pkgConfigEnv());
-    CHECK(abi.out == "1.0\n");
+    CHECK(abi.out == "1.1\n");
 
     RunResult cRequires = run({"pkg-config", "--print-requires", "moltbot-plugin"}, tree.pkgConfigEnv());
     CHECK(cRequires.exitCode == 0);
