@@ -1,6 +1,6 @@
 // moltbot onboard through the real binary: the commands of the OpenRouter page, merging, and every refusal.
 #include "tests/setup/home.hpp"
-#include "tests/setup/terminal.hpp"
+#include "tests/support/terminal.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,0 +1,111 @@
+// The chat of `moltbot agent` on a real pseudo-terminal, against the faulty fixture plugin: slash commands, Ctrl-C
+// on an answer and at the prompt, Ctrl-D.
+#include "tests/support/process.hpp"
+#include "tests/support/terminal.hpp"
+
+#include <rapidjson/document.h>
+
+#include <doctest/doctest.h>
+
+using namespace moltbot::test;
+
+namespace {
+
+struct Chat {
+    TempDir home;
+    std::map<std::string, std::string> env{{"HOME", home.path().string()},
+                                           {"MOLTBOT_PLUGIN_PATH", buildPath("tests/fixtures/faulty").string()}};
+
+    TerminalResult run(const std::string &model, const std::vector<TerminalStep> &steps) const {
+        TerminalResult result = runOnTerminal({moltbotBinary().string(), "agent", "--model", model}, env, steps);
+        INFO("the terminal showed:\n" << result.transcript);
+        REQUIRE_FALSE(result.timedOut);
+        return result;
+    }
+
+    rapidjson::Document saved(const std::string &name) const {
+        rapidjson::Document document;
+        document.Parse(readFile(home.path() / name).c_str());
+        REQUIRE_FALSE(document.HasParseError());
+        return document;
+    }
+    std::string path(const std::string &name) const { return (home.path() / name).string(); }
+};
+
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+std::string message(const rapidjson::Value &messages, rapidjson::SizeType i) {
+    return std::string(messages[i]["role"].GetString()) + ": " + messages[i]["content"].GetString();
+}
+
+}  // namespace
+
+TEST_CASE("chat: slash commands switch the model, set the system prompt, save, clear; unknown ones send nothing") {
+    Chat chat;
+    TerminalResult result = chat.run("faulty/ok", {
+        {"you> ", "hello there\r"},
+        {"you> ", "/frob\r"},
+        {"you> ", "/sytem Be brief\r"},
+        {"you> ", "/system Be brief\r"},
+        {"you> ", "/model nosuch/model\r"},
+        {"you> ", "/model faulty/options\r"},
+        {"you> ", "second\r"},
+        {"you> ", "/save " + chat.path("chat.json") + "\r"},
+        {"you> ", "/clear\r"},
+        {"you> ", "/save " + chat.path("cleared.json") + "\r"},
+        {"you> ", "/help\r"},
+        {"you> ", "/exit\r"},
+    });
+    INFO("the terminal showed:\n" << result.transcript);
+    CHECK(result.exitCode == 0);
+    CHECK(contains(result.transcript, "Chatting with faulty/ok"));
+    CHECK(contains(result.transcript, "ok: hello there"));
+    CHECK(contains(result.transcript, "unknown command '/frob' (nothing was sent)"));
+    CHECK(contains(result.transcript, "unknown command '/sytem' (nothing was sent; did you mean '/system'?)"));
+    CHECK(contains(result.transcript, "unknown model 'nosuch/model'"));
+    CHECK(contains(result.transcript, "Chatting with faulty/options from the next turn on."));
+    CHECK(contains(result.transcript, "[faulty/options via Faulty Cloud"));
+    CHECK(contains(result.transcript, "/model REF"));  // the help lists the commands
+
+    rapidjson::Document saved = chat.saved("chat.json");
+    CHECK(std::string(saved["model"].GetString()) == "faulty/options");
+    const rapidjson::Value &messages = saved["messages"];
+    REQUIRE(messages.Size() == 5);  // the system prompt and two turns: no slash command was sent
+    CHECK(message(messages, 0) == "system: Be brief");
+    CHECK(message(messages, 1) == "user: hello there");
+    CHECK(message(messages, 2) == "assistant: ok: hello there");
+    CHECK(message(messages, 3) == "user: second");
+
+    rapidjson::Document cleared = chat.saved("cleared.json");
+    REQUIRE(cleared["messages"].Size() == 1);
+    CHECK(message(cleared["messages"], 0) == "system: Be brief");
+}
+
+TEST_CASE("chat: Ctrl-C stops the answer only, its part stays marked; Ctrl-C twice at the prompt leaves with 130") {
+    Chat chat;
+    TerminalResult result = chat.run("faulty/stall", {
+        {"you> ", "wait for it\r"},
+        {"waiting", "\x03"},
+        {"you> ", "/save " + chat.path("chat.json") + "\r"},
+        {"you> ", "\x03"},
+        {"press Ctrl-C again", "\x03"},
+    });
+    INFO("the terminal showed:\n" << result.transcript);
+    CHECK(result.exitCode == 130);
+    CHECK(contains(result.transcript, " [stopped]\r\n"));  // after the part shown (and the terminal's ^C)
+    CHECK(contains(result.transcript, "answer stopped; the part received stays in the conversation"));
+    rapidjson::Document saved = chat.saved("chat.json");
+    const rapidjson::Value &messages = saved["messages"];
+    REQUIRE(messages.Size() == 2);
+    CHECK(message(messages, 0) == "user: wait for it");
+    CHECK(message(messages, 1) == "assistant: waiting [stopped]");
+}
+
+TEST_CASE("chat: Ctrl-D leaves with the last answer's code, the shell's prompt on a line of its own") {
+    Chat chat;
+    TerminalResult result = chat.run("faulty/ok", {{"you> ", "hi\r"}, {"you> ", "\x04"}});
+    INFO("the terminal showed:\n" << result.transcript);
+    CHECK(result.exitCode == 0);
+    REQUIRE_FALSE(result.transcript.empty());
+    CHECK(result.transcript.back() == '\n');
+}
