@@ -51,22 +51,17 @@ using pipeline::Outcome;
 // The token SIGINT cancels. The handler only touches async-signal-safe state.
 http::CancelToken *gInterruptToken = nullptr;
 volatile sig_atomic_t gInterrupts = 0;
-// In a chat, Ctrl-C stops the answer being received (this token, set while one is) and at the prompt makes the
-// read fail; it never ends the session.
+// In a chat, Ctrl-C stops the answer being received (this token, set while one is) and at the prompt breaks the
+// read (the handler is installed without SA_RESTART); it never ends the session.
 volatile sig_atomic_t gChatting = 0;
 std::atomic<http::CancelToken *> gAnswerToken{nullptr};
-volatile sig_atomic_t gPromptInterrupted = 0;
 
 void onInterrupt(int) {
     if (gChatting != 0) {
         http::CancelToken *answer = gAnswerToken.load();
-        if (answer == nullptr) {
-            gPromptInterrupted = 1;
-        } else if (answer->cancelled()) {
-            _exit(kCancelled);  // a second Ctrl-C while the stopped answer has not ended: leave at once
-        } else {
-            answer->cancel();
-        }
+        if (answer == nullptr) return;  // at the prompt: the read fails with EINTR (LineEditor)
+        if (answer->cancelled()) _exit(kCancelled);  // a second Ctrl-C while the stopped answer has not ended
+        answer->cancel();
         return;
     }
     gInterrupts = gInterrupts + 1;
@@ -626,14 +621,10 @@ public:
                 throw UsageError{"could not save the conversation to " + path.string() + ": " + error.what()};
             }
         };
-        hooks.takeInterrupt = [] {
-            bool interrupted = gPromptInterrupted != 0;
-            gPromptInterrupted = 0;
-            return interrupted;
-        };
         hooks.sessionOver = [&] { return cancel.cancelled(); };
         gChatting = 1;
-        int code = runChat(hooks, std::cin, streams.err);
+        LineEditor editor("you> ", config::stateDir() / "chat-history");
+        int code = runChat(hooks, editor, streams.err);
         gChatting = 0;
         return code;
     }

@@ -2,8 +2,6 @@
 
 #include "host/cli.hpp"
 
-#include <cstdio>
-#include <istream>
 #include <ostream>
 
 namespace moltbot::cli {
@@ -70,7 +68,8 @@ bool runSlash(const ChatHooks &hooks, const std::string &line, std::ostream &err
     if (word == "/help") {
         printHelp(err);
     } else if (word == "/model") {
-        err << "Chatting with " << hooks.switchModel(argument) << " from the next turn on.\n";
+        std::string now = hooks.switchModel(argument);  // before any output: it may print warnings
+        err << "Chatting with " << now << " from the next turn on.\n";
     } else if (word == "/clear") {
         hooks.clear();
         err << "A new conversation.\n";
@@ -86,28 +85,29 @@ bool runSlash(const ChatHooks &hooks, const std::string &line, std::ostream &err
 
 }  // namespace
 
-int runChat(const ChatHooks &hooks, std::istream &in, std::ostream &err) {
+int runChat(const ChatHooks &hooks, LineEditor &editor, std::ostream &err) {
     int last = kOk;
     int interruptsInARow = 0;
     for (;;) {
-        err << "you> " << std::flush;
         std::string line;
-        if (!std::getline(in, line)) {
-            if (hooks.takeInterrupt()) {
-                // Ctrl-C at the prompt: the terminal dropped the line typed so far; a second one in a row leaves.
-                in.clear();
-                std::clearerr(stdin);
-                err << "\n";
-                if (++interruptsInARow >= 2) return kCancelled;
-                err << "(press Ctrl-C again or Ctrl-D to leave)\n";
-                continue;
-            }
+        LineEditor::Status status = editor.read(line);
+        if (status == LineEditor::Status::Interrupted) {
+            // Ctrl-C at the prompt drops the line typed so far; a second one in a row leaves.
+            err << "\n";
+            if (++interruptsInARow >= 2) return kCancelled;
+            err << "(press Ctrl-C again or Ctrl-D to leave)\n";
+            continue;
+        }
+        if (status == LineEditor::Status::End) {
             err << "\n";  // Ctrl-D: the shell's prompt starts on a line of its own
             return last;
         }
         interruptsInARow = 0;
         std::string text = trimmed(line);
         if (text.empty()) continue;
+        if (std::string why = editor.remember(line); !why.empty()) {
+            err << "moltbot: warning: could not save the chat history: " << why << "\n";
+        }
         if (text.rfind("//", 0) == 0) {
             line = line.substr(line.find('/') + 1);  // "//etc is a folder" sends "/etc is a folder"
         } else if (text[0] == '/') {
@@ -120,7 +120,6 @@ int runChat(const ChatHooks &hooks, std::istream &in, std::ostream &err) {
         }
         last = hooks.ask(line);
         if (hooks.sessionOver()) return last;
-        hooks.takeInterrupt();  // a Ctrl-C that stopped the answer does not count toward leaving
     }
 }
 

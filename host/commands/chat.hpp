@@ -2,6 +2,8 @@
 // line as the next turn (docs/cli.md, "The chat").
 #pragma once
 
+#include "host/commands/line_editor.hpp"
+
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -17,14 +19,12 @@ struct ChatHooks {
     std::function<void()> clear;                                     // a new conversation, the system prompt kept
     std::function<void(const std::string &text)> setSystem;          // "" removes it
     std::function<void(const std::filesystem::path &path)> save;
-    // Whether a Ctrl-C arrived while the line was being read (then the read failed); clears the flag.
-    std::function<bool()> takeInterrupt;
     // Whether the whole session ended during a turn (--timeout): then the chat ends with that turn's code.
     std::function<bool()> sessionOver;
 };
 
 // Runs the chat until /exit, end of input (Ctrl-D) or two Ctrl-C in a row at the prompt. Returns the exit code:
 // the last turn's on /exit or Ctrl-D, 130 after the two Ctrl-C.
-int runChat(const ChatHooks &hooks, std::istream &in, std::ostream &err);
+int runChat(const ChatHooks &hooks, LineEditor &editor, std::ostream &err);
 
 }  // namespace moltbot::cli

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 using namespace moltbot::test;
 
 namespace {
@@ -16,7 +18,9 @@ struct Chat {
     std::map<std::string, std::string> env{{"HOME", home.path().string()},
                                            {"MOLTBOT_PLUGIN_PATH", buildPath("tests/fixtures/faulty").string()}};
 
-    TerminalResult run(const std::string &model, const std::vector<TerminalStep> &steps) const {
+    // Keys typed at the prompt wait until the line editor reads keys (TerminalStep::raw), as a person's would.
+    TerminalResult run(const std::string &model, std::vector<TerminalStep> steps) const {
+        for (auto &step : steps) step.raw = step.waitFor == "you> ";
         TerminalResult result = runOnTerminal({moltbotBinary().string(), "agent", "--model", model}, env, steps);
         INFO("the terminal showed:\n" << result.transcript);
         REQUIRE_FALSE(result.timedOut);
@@ -47,7 +51,7 @@ TEST_CASE("chat: slash commands switch the model, set the system prompt, save, c
         {"you> ", "/frob\r"},
         {"you> ", "/sytem Be brief\r"},
         {"you> ", "/system Be brief\r"},
-        {"you> ", "/model nosuch/model\r"},
+        {"you> ", "/model sonet\r"},
         {"you> ", "/model faulty/options\r"},
         {"you> ", "second\r"},
         {"you> ", "/save " + chat.path("chat.json") + "\r"},
@@ -62,7 +66,7 @@ TEST_CASE("chat: slash commands switch the model, set the system prompt, save, c
     CHECK(contains(result.transcript, "ok: hello there"));
     CHECK(contains(result.transcript, "unknown command '/frob' (nothing was sent)"));
     CHECK(contains(result.transcript, "unknown command '/sytem' (nothing was sent; did you mean '/system'?)"));
-    CHECK(contains(result.transcript, "unknown model 'nosuch/model'"));
+    CHECK(contains(result.transcript, "invalid model 'sonet' in /model"));
     CHECK(contains(result.transcript, "Chatting with faulty/options from the next turn on."));
     CHECK(contains(result.transcript, "[faulty/options via Faulty Cloud"));
     CHECK(contains(result.transcript, "/model REF"));  // the help lists the commands
@@ -108,4 +112,24 @@ TEST_CASE("chat: Ctrl-D leaves with the last answer's code, the shell's prompt o
     CHECK(result.exitCode == 0);
     REQUIRE_FALSE(result.transcript.empty());
     CHECK(result.transcript.back() == '\n');
+}
+
+TEST_CASE("chat: lines typed are kept in the state folder's history (0600): Ctrl-P and Ctrl-R bring them back") {
+    Chat chat;
+    TerminalResult first = chat.run("faulty/ok", {{"you> ", "first line\r"}, {"you> ", "second line\r"},
+                                                  {"you> ", "/exit\r"}});
+    CHECK(first.exitCode == 0);
+    std::filesystem::path history = chat.home.path() / ".moltbot" / "chat-history";
+    REQUIRE(std::filesystem::exists(history));
+    CHECK((std::filesystem::status(history).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+    // A new run: Ctrl-P three times is the line before the last two (/exit was the last), Ctrl-R finds a line by
+    // what it contains.
+    TerminalResult again = chat.run("faulty/ok", {{"you> ", "\x10\x10\x10\r"}, {"you> ", "\x12" "econd\r"},
+                                                  {"you> ", "/exit\r"}});
+    INFO("the terminal showed:\n" << again.transcript);
+    CHECK(again.exitCode == 0);
+    CHECK(contains(again.transcript, "ok: first line"));
+    CHECK(contains(again.transcript, "ok: second line"));
 }
