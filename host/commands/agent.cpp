@@ -5,6 +5,7 @@
 #include "host/commands/chat.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/notice_memory.hpp"
+#include "host/commands/spinner.hpp"
 
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
@@ -29,6 +30,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -447,7 +449,10 @@ public:
         };
         Turn *turn = nullptr;
         pipeline::Output output;
-        output.text = [&turn, json](std::string_view text) {
+        // On a terminal, something moves while nothing else does: the wait for the first token, a retry's wait.
+        Spinner spinner(Spinner::wanted() && !json && !invocation.has("quiet"));
+        output.text = [&turn, json, &spinner](std::string_view text) {
+            spinner.clear();
             if (turn != nullptr && !text.empty()) {
                 if (turn->entry.ttftMs < 0) {
                     turn->entry.ttftMs = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -458,7 +463,8 @@ public:
             }
             if (!json) writeOut(text);
         };
-        auto statusLine = [&streams](std::string_view line) {
+        auto statusLine = [&streams, &spinner](std::string_view line) {
+            spinner.clear();
             endLine();
             streams.err << "moltbot: " << line << "\n";
         };
@@ -492,6 +498,13 @@ public:
             auto provider = session.runtime().registry().find(prefix);
             watchdog.running(provider ? "the plugin " + provider->info.id + " (" + provider->path.string() + ") serving " + ref
                                       : "the plugin serving " + ref);
+            spinner.show("waiting for " + ref);
+        };
+
+        output.retryWait = [&spinner](const std::string &ref, const std::string &why, pipeline::Millis delay) {
+            std::string reason = why;
+            std::replace(reason.begin(), reason.end(), '_', ' ');
+            spinner.show(ref + ": " + reason + ", retrying in " + std::to_string((delay.count() + 999) / 1000) + " s");
         };
 
         auto exitCode = [](int32_t status) {
@@ -525,6 +538,7 @@ public:
             }
             Outcome outcome = session.run(chain, conversation.request(), stream, output, stopped);
             gAnswerToken.store(nullptr);
+            spinner.clear();
             bool stoppedByUser = answerToken && answerToken->cancelled() && outcome.status == MB_ERR_CANCELLED;
             watchdog.stopped();
             turn = nullptr;

@@ -1,5 +1,5 @@
-// The chat of `moltbot agent` on a real pseudo-terminal, against the faulty fixture plugin: slash commands, Ctrl-C
-// on an answer and at the prompt, Ctrl-D.
+// `moltbot agent` on a real pseudo-terminal, against the faulty fixture plugin: the chat (slash commands, Ctrl-C on
+// an answer and at the prompt, Ctrl-D, history) and the spinner of a one-shot question.
 #include "tests/support/process.hpp"
 #include "tests/support/terminal.hpp"
 
@@ -132,4 +132,32 @@ TEST_CASE("chat: lines typed are kept in the state folder's history (0600): Ctrl
     CHECK(again.exitCode == 0);
     CHECK(contains(again.transcript, "ok: first line"));
     CHECK(contains(again.transcript, "ok: second line"));
+}
+
+TEST_CASE("a terminal shows what the agent waits for (a retry's wait), cleared before the answer; a pipe shows none") {
+    Chat chat;
+    std::map<std::string, std::string> env = chat.env;
+    env["TERM"] = "xterm";
+    TerminalResult shown = runOnTerminal({moltbotBinary().string(), "agent", "--model",
+                                          "faulty/flaky1-rate_limited@1200", "-m", "hi"},
+                                         env, {});
+    INFO("the terminal showed:\n" << shown.transcript);
+    REQUIRE_FALSE(shown.timedOut);
+    CHECK(shown.exitCode == 0);
+    CHECK(contains(shown.transcript, "waiting for faulty/flaky1-rate_limited@1200"));
+    CHECK(contains(shown.transcript, "faulty/flaky1-rate_limited@1200: rate limited, retrying in 2 s"));
+    // The line is erased before the answer is written over it.
+    std::size_t retry = shown.transcript.find("retrying in 2 s");
+    std::size_t answer = shown.transcript.find("recovered after 1 failures");
+    REQUIRE(answer != std::string::npos);
+    CHECK(retry < answer);
+    CHECK(contains(shown.transcript.substr(retry, answer - retry), "\r\x1b[K"));
+
+    RunOptions piped;
+    piped.env = {env.begin(), env.end()};
+    RunResult quiet = run({moltbotBinary().string(), "agent", "--model", "faulty/flaky1-rate_limited@1200", "-m", "hi"},
+                          piped);
+    CHECK(quiet.exitCode == 0);
+    CHECK_FALSE(contains(quiet.err, "retrying"));
+    CHECK_FALSE(contains(quiet.err, "\x1b["));
 }
