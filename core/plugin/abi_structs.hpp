@@ -45,6 +45,18 @@ inline constexpr uint32_t kExtCheckOptionsSize_1 = MOLTBOT_SIZE_THROUGH(mb_ext_c
 
 #undef MOLTBOT_SIZE_THROUGH
 
+// The capability bits each minor version defines. The host keeps only the bits of the version a plugin negotiated
+// (docs/abi.md §7): a 1.0 plugin that happens to set 0x40 does not claim MB_CAP_NO_API_KEY, which 1.0 lacks, and a
+// bit no version defines yet means nothing.
+inline constexpr uint32_t kCapabilities_1_0 = MB_CAP_STREAM | MB_CAP_TOOLS | MB_CAP_LIST_MODELS | MB_CAP_REASONING |
+                                              MB_CAP_PROMPT_CACHE | MB_CAP_CONFIG_PREFIXES;
+inline constexpr uint32_t kCapabilities_1_1 = kCapabilities_1_0 | MB_CAP_NO_API_KEY;
+
+// The capability bits defined in ABI `version` (major 1, which is all the host accepts).
+constexpr uint32_t capabilitiesOf(uint32_t version) {
+    return MB_ABI_VERSION_MINOR(version) >= 1 ? kCapabilities_1_1 : kCapabilities_1_0;
+}
+
 // The struct at `source`, copied with sdk::readStruct (the fields a smaller struct lacks read as zero, the tail of a
 // bigger one is ignored, struct_size stays what the plugin said), or nullopt when `source` is NULL or its struct_size
 // is below `minSize`.

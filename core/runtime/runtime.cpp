@@ -175,6 +175,23 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
     return *(instances_[prefix] = std::move(created));
 }
 
+std::shared_ptr<const plugin::Provider> Runtime::providerOf(const std::string &prefix) const {
+    for (const auto &problem : registry_->pinProblems()) {
+        if (problem.prefix == prefix) return nullptr;
+    }
+    if (auto provider = registry_->find(prefix)) return provider;
+    const rapidjson::Value *settings = config_.providerSettings(prefix);
+    if (settings == nullptr || !settings->IsObject()) return nullptr;
+    auto api = settings->FindMember("api");
+    if (api == settings->MemberEnd() || !api->value.IsString()) return nullptr;
+    return registry_->findByApi(api->value.GetString(), prefix);
+}
+
+bool Runtime::needsNoApiKey(const std::string &prefix) const {
+    auto provider = providerOf(prefix);
+    return provider != nullptr && (provider->info.capabilities & MB_CAP_NO_API_KEY) != 0;
+}
+
 plugin::CallResult Runtime::attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
                                          const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelledToo) {
     const plugin::ProviderInstance *target = nullptr;

@@ -86,6 +86,14 @@ public:
     // when no plugin serves it or its create() failed.
     const plugin::ProviderInstance &instance(const std::string &prefix);
 
+    // The provider that serves `prefix` (one it declares, else a config-defined prefix through
+    // models.providers.<prefix>.api), or nullptr when none does. Makes no instance.
+    std::shared_ptr<const plugin::Provider> providerOf(const std::string &prefix) const;
+    // Whether `prefix` is served by a provider that needs no API key (MB_CAP_NO_API_KEY, ABI 1.1; the loader drops
+    // the bit from a plugin that negotiated 1.0). `models list` and `models status` count such a provider as
+    // available without a key.
+    bool needsNoApiKey(const std::string &prefix) const;
+
     plugin::CallResult attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
                                     const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelled) override;
 

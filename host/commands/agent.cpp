@@ -2,8 +2,10 @@
 #include "host/cli.hpp"
 #include "host/commands/agent_input.hpp"
 #include "host/commands/agent_log.hpp"
+#include "host/commands/chat.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/notice_memory.hpp"
+#include "host/commands/spinner.hpp"
 
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
@@ -28,6 +30,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -49,8 +53,19 @@ using pipeline::Outcome;
 // The token SIGINT cancels. The handler only touches async-signal-safe state.
 http::CancelToken *gInterruptToken = nullptr;
 volatile sig_atomic_t gInterrupts = 0;
+// In a chat, Ctrl-C stops the answer being received (this token, set while one is) and at the prompt breaks the
+// read (the handler is installed without SA_RESTART); it never ends the session.
+volatile sig_atomic_t gChatting = 0;
+std::atomic<http::CancelToken *> gAnswerToken{nullptr};
 
 void onInterrupt(int) {
+    if (gChatting != 0) {
+        http::CancelToken *answer = gAnswerToken.load();
+        if (answer == nullptr) return;  // at the prompt: the read fails with EINTR (LineEditor)
+        if (answer->cancelled()) _exit(kCancelled);  // a second Ctrl-C while the stopped answer has not ended
+        answer->cancel();
+        return;
+    }
     gInterrupts = gInterrupts + 1;
     if (gInterrupts > 1) _exit(kCancelled);  // a second Ctrl-C leaves at once
     if (gInterruptToken != nullptr) gInterruptToken->cancel();
@@ -138,17 +153,18 @@ void checkBaseUrlVariables(const session::Session &session, const std::vector<se
 // The chain: --model (else the configured primary), then the configured fallbacks unless --no-fallbacks. The model
 // asked for must exist: a typo is an error here, before anything is sent, never an answer from a fallback. A
 // configured fallback that does not exist is left out with a warning.
-std::vector<ChainEntry> buildChain(session::Session &session, const Invocation &invocation, std::ostream &err) {
+std::vector<ChainEntry> buildChain(session::Session &session, const std::optional<session::ModelName> &asked,
+                                  bool withFallbacks, std::ostream &err) {
     std::vector<session::ModelName> names;
-    if (invocation.has("model")) {
-        names.push_back({invocation.value("model"), "--model"});
+    if (asked) {
+        names.push_back(*asked);
     } else if (std::string primary = session.config().primaryModel(); !primary.empty()) {
         names.push_back({primary, "agents.defaults.model.primary"});
     } else {
         throw UsageError{"no model to ask: pass --model <provider>/<model> or set agents.defaults.model.primary "
                          "(moltbot config set agents.defaults.model.primary openrouter/auto)"};
     }
-    if (!invocation.has("no-fallbacks")) {
+    if (withFallbacks) {
         for (auto &fallback : session.configuredFallbacks()) names.push_back(std::move(fallback));
     }
     checkBaseUrlVariables(session, names);
@@ -159,12 +175,15 @@ std::vector<ChainEntry> buildChain(session::Session &session, const Invocation &
     } catch (const session::ModelError &error) {
         std::string message = error.what();
         const std::string &where = names.front().where;
-        if (where != "--model" && message.find(where) == std::string::npos) message = where + ": " + message;
+        if (!asked && message.find(where) == std::string::npos) message = where + ": " + message;
         throw UsageError{message};
     }
     for (const auto &why : skipped) err << "moltbot: warning: " << why << "\n";
     return chain;
 }
+
+// What ends an answer stopped with Ctrl-C in a chat, on screen and in the conversation.
+constexpr const char *kStoppedMark = " [stopped]";
 
 // Whether the answer printed so far ends mid-line, so that a status line on stderr starts on a line of its own.
 bool gLineOpen = false;
@@ -269,6 +288,25 @@ public:
         messages_.PushBack(message, messages_.GetAllocator());
     }
     void dropLast() { messages_.PopBack(); }
+    // A new conversation: the turns go, the system prompt stays.
+    void clear() {
+        bool system = !messages_.Empty() && std::string_view(messages_[0]["role"].GetString()) == "system";
+        while (messages_.Size() > (system ? 1u : 0u)) messages_.PopBack();
+    }
+    // Sets, replaces or (with "") removes the system prompt, first of the messages.
+    void setSystem(const std::string &text) {
+        if (!messages_.Empty() && std::string_view(messages_[0]["role"].GetString()) == "system") {
+            messages_.Erase(messages_.Begin());
+        }
+        if (text.empty()) return;
+        rapidjson::Value message(rapidjson::kObjectType);
+        message.AddMember("role", "system", messages_.GetAllocator());
+        message.AddMember("content", jsonString(text, messages_.GetAllocator()), messages_.GetAllocator());
+        messages_.PushBack(message, messages_.GetAllocator());
+        // PushBack put it last: rotate it to the front.
+        for (rapidjson::SizeType i = messages_.Size() - 1; i > 0; --i) messages_[i].Swap(messages_[i - 1]);
+    }
+    const rapidjson::Value &messages() const { return messages_; }
     // The turns of an earlier conversation (--continue, --cid), after the system prompt.
     void addHistory(const History &history) {
         for (const auto &[prompt, answer] : history.turns) {
@@ -421,7 +459,10 @@ public:
         session::Session session(config, cooldowns, options, streams.err);
         // The plugins' warnings first: a pin that leaves a prefix unserved explains the unknown model that follows.
         for (const auto &warning : session.runtime().registry().warnings()) streams.err << warning << "\n";
-        std::vector<ChainEntry> chain = buildChain(session, invocation, streams.err);
+        std::optional<session::ModelName> askedModel;
+        if (invocation.has("model")) askedModel = session::ModelName{invocation.value("model"), "--model"};
+        const bool withFallbacks = !invocation.has("no-fallbacks");
+        std::vector<ChainEntry> chain = buildChain(session, askedModel, withFallbacks, streams.err);
         http::CancelToken &cancel = session.cancel();
         InterruptGuard interrupts(cancel);
         Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
@@ -437,7 +478,10 @@ public:
         };
         Turn *turn = nullptr;
         pipeline::Output output;
-        output.text = [&turn, json](std::string_view text) {
+        // On a terminal, something moves while nothing else does: the wait for the first token, a retry's wait.
+        Spinner spinner(Spinner::wanted() && !json && !invocation.has("quiet"));
+        output.text = [&turn, json, &spinner](std::string_view text) {
+            spinner.clear();
             if (turn != nullptr && !text.empty()) {
                 if (turn->entry.ttftMs < 0) {
                     turn->entry.ttftMs = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -448,7 +492,8 @@ public:
             }
             if (!json) writeOut(text);
         };
-        auto statusLine = [&streams](std::string_view line) {
+        auto statusLine = [&streams, &spinner](std::string_view line) {
+            spinner.clear();
             endLine();
             streams.err << "moltbot: " << line << "\n";
         };
@@ -482,6 +527,13 @@ public:
             auto provider = session.runtime().registry().find(prefix);
             watchdog.running(provider ? "the plugin " + provider->info.id + " (" + provider->path.string() + ") serving " + ref
                                       : "the plugin serving " + ref);
+            spinner.show("waiting for " + ref);
+        };
+
+        output.retryWait = [&spinner](const std::string &ref, const std::string &why, pipeline::Millis delay) {
+            std::string reason = why;
+            std::replace(reason.begin(), reason.end(), '_', ' ');
+            spinner.show(ref + ": " + reason + ", retrying in " + std::to_string((delay.count() + 999) / 1000) + " s");
         };
 
         auto exitCode = [](int32_t status) {
@@ -509,7 +561,18 @@ public:
                 requestlog::appendLogged(current.entry.system, system);
                 turn = &current;
             }
-            Outcome outcome = session.run(chain, conversation.request(), stream, output);
+            // In a chat, Ctrl-C stops this answer only (onInterrupt).
+            std::unique_ptr<http::CancelToken> answerToken;
+            pipeline::CancelCheck stopped;
+            if (gChatting != 0) {
+                answerToken = std::make_unique<http::CancelToken>();
+                stopped = [token = answerToken.get()] { return token->cancelled(); };
+                gAnswerToken.store(answerToken.get());
+            }
+            Outcome outcome = session.run(chain, conversation.request(), stream, output, stopped);
+            gAnswerToken.store(nullptr);
+            spinner.clear();
+            bool stoppedByUser = answerToken && answerToken->cancelled() && outcome.status == MB_ERR_CANCELLED;
             watchdog.stopped();
             turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
@@ -524,6 +587,10 @@ public:
             }
             if (outcome.status == MB_OK) {
                 conversation.add("assistant", outcome.text);
+            } else if (stoppedByUser && !outcome.text.empty()) {
+                // The part received stays on screen and in the conversation, marked so the model sees it was cut.
+                conversation.add("assistant", outcome.text + kStoppedMark);
+                if (!json) writeOut(kStoppedMark);
             } else {
                 conversation.dropLast();
             }
@@ -549,7 +616,12 @@ public:
                 if (outcome.status == MB_OK) {
                     streams.err << usageLine(outcome) << "\n";
                 } else {
-                    streams.err << "moltbot: " << (outcome.status == MB_ERR_CANCELLED ? "cancelled" : outcome.error)
+                    streams.err << "moltbot: "
+                                << (stoppedByUser ? (outcome.text.empty() ? "answer stopped; nothing was received"
+                                                                          : "answer stopped; the part received stays in "
+                                                                            "the conversation")
+                                    : outcome.status == MB_ERR_CANCELLED ? "cancelled"
+                                                                         : outcome.error)
                                 << "\n";
                 }
             }
@@ -575,18 +647,36 @@ public:
             streams.err << ", carrying on conversation " << history->conversationId << " (" << history->turns.size()
                         << " earlier turns)";
         }
-        streams.err << ". Type /exit or press Ctrl-D to leave.\n";
-        int32_t last = MB_OK;
-        for (;;) {
-            streams.err << "you> " << std::flush;
-            std::string line;
-            if (!std::getline(std::cin, line) || line == "/exit") break;
-            if (line.find_first_not_of(" \t") == std::string::npos) continue;
-            last = ask(line);
-            if (last == MB_ERR_CANCELLED) return kCancelled;
-            gInterrupts = 0;
-        }
-        return finalCode(last);
+        streams.err << ". Type /help for the commands, /exit or Ctrl-D to leave.\n";
+        ChatHooks hooks;
+        hooks.ask = [&](const std::string &message) { return finalCode(ask(message)); };
+        hooks.switchModel = [&](const std::string &ref) {
+            chain = buildChain(session, session::ModelName{ref, "/model"}, withFallbacks, streams.err);
+            modelAsked = ref;
+            return chain.front().ref.full();
+        };
+        hooks.clear = [&] { conversation.clear(); };
+        hooks.setSystem = [&](const std::string &text) {
+            system = text;
+            conversation.setSystem(text);
+        };
+        hooks.save = [&](const std::filesystem::path &path) {
+            rapidjson::Document saved(rapidjson::kObjectType);
+            auto &allocator = saved.GetAllocator();
+            saved.AddMember("model", jsonString(chain.front().ref.full(), allocator), allocator);
+            saved.AddMember("messages", rapidjson::Value(conversation.messages(), allocator), allocator);
+            try {
+                config::writeFileAtomic(path, config::toPrettyJson(saved) + "\n");
+            } catch (const std::exception &error) {
+                throw UsageError{"could not save the conversation to " + path.string() + ": " + error.what()};
+            }
+        };
+        hooks.sessionOver = [&] { return cancel.cancelled(); };
+        gChatting = 1;
+        LineEditor editor("you> ", config::stateDir() / "chat-history");
+        int code = runChat(hooks, editor, streams.err);
+        gChatting = 0;
+        return code;
     }
 };
 

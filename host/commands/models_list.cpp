@@ -25,6 +25,7 @@
 #include <map>
 #include <ostream>
 #include <set>
+#include <string_view>
 
 namespace moltbot::cli {
 
@@ -32,6 +33,16 @@ namespace {
 
 using session::CatalogModel;
 using session::Catalogs;
+
+// How a row's provider is reached: whether its base URL is on this machine, and whether it can be used as configured.
+struct Access {
+    bool local = false;
+    bool hasKey = false;     // an API key is configured for the prefix
+    bool keyFree = false;    // its provider needs none (MB_CAP_NO_API_KEY)
+    bool available() const { return hasKey || keyFree; }
+    // The Auth column: "yes" (a key is configured), "none needed" (the provider needs none) or "no".
+    const char *authText() const { return hasKey ? "yes" : keyFree ? "none needed" : "no"; }
+};
 
 struct Row {
     std::string key;  // "<prefix>/<id>"
@@ -158,6 +169,8 @@ public:
                "('models list --all claude'). On a terminal a table: input kinds, context window (Ctx, thousands of "
                "tokens), USD per million tokens in and out, whether the provider is local and has a key, tags; refs "
                "are never cut, the tags wrap. On a pipe, or with --plain, one whole ref per line. "
+               "Auth is yes when an API key is configured for the provider, 'none needed' when its plugin needs none "
+               "(a local server), no otherwise; --json says the same as available and keyRequired. "
                "Catalogs are cached in the state folder; --refresh fetches them again.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
@@ -191,11 +204,15 @@ public:
                    (invocation.has("free") && !isFree(row.model)) || !matchesAll(row.key, row.model, terms);
         });
 
-        std::map<std::string, std::pair<bool, bool>> access;  // prefix -> (local, auth)
+        std::map<std::string, Access> access;  // per prefix
         auto accessOf = [&](const std::string &key) {
             std::string prefix = key.substr(0, key.find('/'));
             auto [it, fresh] = access.try_emplace(prefix);
-            if (fresh) it->second = {isLoopbackUrl(baseUrlOf(config, prefix)), !config.resolveApiKey(prefix).key.empty()};
+            if (fresh) {
+                it->second.local = isLoopbackUrl(baseUrlOf(config, prefix));
+                it->second.hasKey = !config.resolveApiKey(prefix).key.empty();
+                it->second.keyFree = host.needsNoApiKey(prefix);
+            }
             return it->second;
         };
 
@@ -210,7 +227,7 @@ public:
             document.AddMember("count", static_cast<uint64_t>(rows.size()), allocator);
             rapidjson::Value models(rapidjson::kArrayType);
             for (const auto &row : rows) {
-                auto [local, auth] = accessOf(row.key);
+                Access reach = accessOf(row.key);
                 rapidjson::Value item(rapidjson::kObjectType);
                 item.AddMember("key", jsonString(row.key, allocator), allocator);
                 item.AddMember("name", row.model ? jsonString(row.model->name, allocator) : rapidjson::Value(), allocator);
@@ -223,8 +240,9 @@ public:
                 item.AddMember("inputPerMillion", perMillion(row.model ? row.model->prices.prompt : -1), allocator);
                 item.AddMember("outputPerMillion", perMillion(row.model ? row.model->prices.completion : -1), allocator);
                 item.AddMember("free", isFree(row.model), allocator);
-                item.AddMember("local", local, allocator);
-                item.AddMember("available", auth, allocator);
+                item.AddMember("local", reach.local, allocator);
+                item.AddMember("available", reach.available(), allocator);
+                item.AddMember("keyRequired", !reach.keyFree, allocator);
                 rapidjson::Value tags(rapidjson::kArrayType);
                 for (const auto &tag : row.tags) tags.PushBack(jsonString(tag, allocator), allocator);
                 item.AddMember("tags", tags, allocator);
@@ -246,13 +264,13 @@ public:
         std::vector<std::vector<std::string>> cells;
         std::vector<std::vector<std::string>> tags;
         for (const auto &row : rows) {
-            auto [local, auth] = accessOf(row.key);
+            Access reach = accessOf(row.key);
             const CatalogModel *model = row.model;
             bool knownInput = model != nullptr && !model->input.empty();
             cells.push_back({row.key, knownInput ? model->input : "-", model ? contextText(model->contextWindow) : "-",
                              model ? perMillionText(model->prices.prompt) : "-",
-                             model ? perMillionText(model->prices.completion) : "-", model ? (local ? "yes" : "no") : "-",
-                             model ? (auth ? "yes" : "no") : "-"});
+                             model ? perMillionText(model->prices.completion) : "-", model ? (reach.local ? "yes" : "no") : "-",
+                             model ? reach.authText() : "-"});
             tags.push_back(row.tags);
         }
         printTable(cells, tags, terminalWidth(), streams.out);

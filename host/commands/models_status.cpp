@@ -1,5 +1,6 @@
 // moltbot models status: the default model, fallbacks, aliases, and for each provider in use where its API key
-// comes from (masked). --check makes a missing key of the default model's provider an error.
+// comes from (masked), or that it needs none (MB_CAP_NO_API_KEY). --check makes a missing key of the default model's
+// provider an error.
 #include "core/config/config.hpp"
 #include "core/config/paths.hpp"
 #include "core/pipeline/model_ref.hpp"
@@ -25,6 +26,9 @@ namespace {
 struct ProviderKey {
     std::string provider;
     config::ApiKey key;
+    bool keyRequired = true;  // false when the plugin serving it needs no key (MB_CAP_NO_API_KEY)
+
+    bool missing() const { return key.key.empty() && keyRequired; }
 };
 
 std::string joined(const std::vector<std::string> &items) {
@@ -49,7 +53,8 @@ public:
         return "Keys are looked up per provider: the <NAME>_API_KEY variable, or the one models.providers.<name>."
                "apiKeyEnv names (possibly filled by the config's env block), then the credentials file, then "
                "models.providers.<name>.apiKey. Keys are shown masked. A provider shows when the config uses it or "
-               "when a key for it is found: the key shown is the one a request would use.";
+               "when a key for it is found: the key shown is the one a request would use. A provider whose plugin "
+               "needs no API key (a local server) shows effective=none needed and never counts as missing one.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         options.addOption(Poco::Util::Option("json", "", "print the status as JSON"));
@@ -125,7 +130,11 @@ public:
         std::vector<std::string> unknownModels;
         if (invocation.has("check")) unknownModels = missingModels(session, primary);
         for (const auto &problem : unknownModels) warnings.push_back(problem);
-        for (const auto &[provider, key] : keys) {
+        for (auto &entry : keys) {
+            if (entry.key.key.empty()) entry.keyRequired = !session.runtime().needsNoApiKey(entry.provider);
+        }
+        for (const auto &[provider, key, keyRequired] : keys) {
+            if (key.key.empty() && !keyRequired) continue;
             if (key.key.empty()) {
                 warnings.push_back("no API key for provider '" + provider + "': set " + config.keyVariable(provider) +
                                    (provider == "openrouter" ? " or run 'moltbot onboard'" : ""));
@@ -137,8 +146,8 @@ public:
         }
 
         std::vector<std::string> keyed;
-        for (const auto &[provider, key] : keys) {
-            if (!key.key.empty()) keyed.push_back(provider);
+        for (const auto &entry : keys) {
+            if (!entry.key.key.empty()) keyed.push_back(entry.provider);
         }
         StatusExtras extras = collectStatusExtras(session.runtime(), keyed, invocation.has("probe"));
         if (invocation.has("json")) {
@@ -197,7 +206,7 @@ private:
             return kUsage;
         }
         auto found = std::find_if(keys.begin(), keys.end(), [&](const auto &entry) { return entry.provider == ref->prefix; });
-        if (found == keys.end() || found->key.key.empty()) {
+        if (found == keys.end() || found->missing()) {
             err << "moltbot: check failed: no API key for provider '" << ref->prefix << "' of the default model "
                 << resolvedPrimary << "\n";
             return kUsage;
@@ -221,9 +230,11 @@ private:
             << "\nAuth overview\n"
             << label("Credentials") << config::credentialsPath().string() << "\n";
         if (keys.empty()) out << "- no provider in use\n";
-        for (const auto &[provider, key] : keys) {
+        for (const auto &[provider, key, keyRequired] : keys) {
             out << "- " << provider << " ";
-            if (key.key.empty()) {
+            if (key.key.empty() && !keyRequired) {
+                out << "effective=none needed | its plugin needs no API key\n";
+            } else if (key.key.empty()) {
                 out << "effective=missing | set " << config.keyVariable(provider) << "\n";
             } else {
                 out << "effective=" << config::keySourceName(key.source) << " | key=" << util::maskSecret(key.key)
@@ -258,11 +269,13 @@ private:
         doc.AddMember("configuredModels", strings(config.configuredModels()), allocator);
         doc.AddMember("credentialsPath", jsonString(config::credentialsPath().string(), allocator), allocator);
         rapidjson::Value providers(rapidjson::kArrayType);
-        for (const auto &[provider, key] : keys) {
+        for (const auto &[provider, key, keyRequired] : keys) {
             rapidjson::Value entry(rapidjson::kObjectType);
             entry.AddMember("provider", jsonString(provider, allocator), allocator);
             entry.AddMember("envVar", jsonString(config.keyVariable(provider), allocator), allocator);
-            entry.AddMember("source", jsonString(config::keySourceName(key.source), allocator), allocator);
+            std::string source(key.key.empty() && !keyRequired ? "none needed" : config::keySourceName(key.source));
+            entry.AddMember("source", jsonString(source, allocator), allocator);
+            entry.AddMember("keyRequired", keyRequired, allocator);
             entry.AddMember("where", stringOrNull(key.where), allocator);
             entry.AddMember("key", key.key.empty() ? rapidjson::Value() : jsonString(util::maskSecret(key.key), allocator),
                             allocator);

@@ -45,6 +45,7 @@ std::vector<std::string> capabilityNames(uint32_t capabilities) {
         {MB_CAP_REASONING, "reasoning"},
         {MB_CAP_PROMPT_CACHE, "prompt_cache"},
         {MB_CAP_CONFIG_PREFIXES, "config_prefixes"},
+        {MB_CAP_NO_API_KEY, "no_api_key"},
     };
     std::vector<std::string> names;
     for (const auto &[flag, name] : kNames) {

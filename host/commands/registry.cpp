@@ -14,6 +14,7 @@ void addKeysCommands(CommandList &commands);  // host/commands/keys.cpp
 void addLogsCommands(CommandList &commands);  // host/commands/logs.cpp
 void addUsageCommand(CommandList &commands);  // host/commands/usage.cpp
 void addHelpCommand(CommandList &commands);  // host/commands/help.cpp
+void addCompletionCommand(CommandList &commands);  // host/commands/completion.cpp
 
 CommandList allCommands() {
     CommandList commands;
@@ -28,6 +29,7 @@ CommandList allCommands() {
     addLogsCommands(commands);
     addUsageCommand(commands);
     addHelpCommand(commands);
+    addCompletionCommand(commands);
     return commands;
 }
 

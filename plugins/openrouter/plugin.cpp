@@ -67,5 +67,5 @@ const mb_plugin_entry kEntry = {
 
 }  // namespace
 
-// This plugin speaks 1.0; any host range that includes it (same major, minor 0 or above accepted) works.
+// This plugin speaks the header's version (MB_ABI_CURRENT, 1.1); it ships with the host, which always offers it.
 MB_PLUGIN_NEGOTIATE(&kEntry);
