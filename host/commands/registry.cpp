@@ -9,6 +9,7 @@ void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
 void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
 void addModelsListCommand(CommandList &commands);  // host/commands/models_list.cpp
+void addModelsEditCommands(CommandList &commands);  // host/commands/models_edit.cpp
 void addServeCommand(CommandList &commands);  // host/commands/serve.cpp
 void addKeysCommands(CommandList &commands);  // host/commands/keys.cpp
 void addLogsCommands(CommandList &commands);  // host/commands/logs.cpp
@@ -23,6 +24,7 @@ CommandList allCommands() {
     addConfigCommands(commands);
     addModelsStatusCommand(commands);
     addModelsListCommand(commands);
+    addModelsEditCommands(commands);
     addServeCommand(commands);
     addKeysCommands(commands);
     addLogsCommands(commands);
