@@ -10,6 +10,7 @@ void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
 void addModelsListCommand(CommandList &commands);  // host/commands/models_list.cpp
 void addModelsEditCommands(CommandList &commands);  // host/commands/models_edit.cpp
+void addModelsCooldownsCommands(CommandList &commands);  // host/commands/models_cooldowns.cpp
 void addServeCommand(CommandList &commands);  // host/commands/serve.cpp
 void addKeysCommands(CommandList &commands);  // host/commands/keys.cpp
 void addLogsCommands(CommandList &commands);  // host/commands/logs.cpp
@@ -25,6 +26,7 @@ CommandList allCommands() {
     addModelsStatusCommand(commands);
     addModelsListCommand(commands);
     addModelsEditCommands(commands);
+    addModelsCooldownsCommands(commands);
     addServeCommand(commands);
     addKeysCommands(commands);
     addLogsCommands(commands);
