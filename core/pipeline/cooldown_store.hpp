@@ -25,6 +25,9 @@ public:
     void onFailure(std::function<void(const std::string &ref)> listener) { listener_ = std::move(listener); }
     void recordSuccess(const std::string &ref);
     Cooldowns snapshot() const;
+    // Cooldowns::clear and clearAll; the next save() writes the change (moltbot models cooldowns clear).
+    bool clear(const std::string &ref);
+    std::size_t clearAll();
 
     // Writes the table atomically when it changed since the last save. Returns "" or why it could not be written
     // (the caller warns; a lost cooldown only costs a retry).

@@ -455,7 +455,7 @@ public:
         if (verbose) options.logLevel = MB_LOG_INFO;
         double timeout = seconds(invocation, "timeout", 0);
 
-        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
+        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::cooldownsPath());
         session::Session session(config, cooldowns, options, streams.err);
         // The plugins' warnings first: a pin that leaves a prefix unserved explains the unknown model that follows.
         for (const auto &warning : session.runtime().registry().warnings()) streams.err << warning << "\n";

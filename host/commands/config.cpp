@@ -69,29 +69,6 @@ public:
     }
 };
 
-// Reports a saved edit: the line for people or the JSON object, and what the change brought.
-void reportSaved(const Invocation &invocation, Streams streams, const config::ConfigEditor &editor,
-                 const config::ConfigEditor::Saved &saved, const std::string &action, const std::string &path) {
-    printWarnings(saved.newWarnings, streams.err);
-    if (!saved.remainingErrors.empty()) {
-        streams.err << "warning: " << editor.path().string() << " still has errors; see 'moltbot config validate'\n";
-    }
-    if (invocation.has("json")) {
-        rapidjson::Document out(rapidjson::kObjectType);
-        auto &allocator = out.GetAllocator();
-        out.AddMember("ok", true, allocator);
-        out.AddMember("action", jsonString(action, allocator), allocator);
-        out.AddMember("path", jsonString(path, allocator), allocator);
-        out.AddMember("file", jsonString(editor.path().string(), allocator), allocator);
-        out.AddMember("backup", jsonString(config::backupPath(editor.path()).string(), allocator), allocator);
-        out.AddMember("warnings", jsonIssues(saved.newWarnings, allocator), allocator);
-        printJson(out, streams.out);
-    } else {
-        streams.out << (action == "set" ? "Updated " : "Removed ") << path << (action == "set" ? " in " : " from ")
-                    << editor.path().string() << "\n";
-    }
-}
-
 class ConfigSet : public Command {
 public:
     std::string name() const override { return "config set"; }
@@ -99,8 +76,8 @@ public:
     std::string usage() const override { return "PATH VALUE"; }
     std::string details() const override {
         return "VALUE is read as JSON5 (4096, true, [\"a\"], {only: [\"anthropic\"]}); anything else is taken as a "
-               "string. The result is validated before the file is written (atomically, with a .bak backup; "
-               "comments are not kept).";
+               "string. The result is validated before the file is written atomically; only the text of the value "
+               "changes, so comments stay, and the last 5 versions are kept (FILE.bak, FILE.bak.1 ... .bak.4).";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override { addJsonOption(options, "print the result as JSON"); }
 
@@ -110,8 +87,7 @@ public:
         rapidjson::Document value = parseValueArgument(invocation.positionals[1], "VALUE", "; nothing was changed");
         return reportConfigErrors([&] {
             config::ConfigEditor editor;
-            rapidjson::Value copy(value, editor.document().GetAllocator());
-            config::setPath(editor.document(), segments, copy);
+            editor.set(segments, value);
             config::ConfigEditor::Saved saved = editor.save();
             reportSaved(invocation, streams, editor, saved, "set", path);
             return kOk;
@@ -131,7 +107,7 @@ public:
         config::PathSegments segments = parsePathOrThrow(path);
         return reportConfigErrors([&] {
             config::ConfigEditor editor;
-            if (!config::unsetPath(editor.document(), segments)) throw UsageError{"Config path not found: " + path};
+            if (!editor.unset(segments)) throw UsageError{"Config path not found: " + path};
             config::ConfigEditor::Saved saved = editor.save();
             reportSaved(invocation, streams, editor, saved, "unset", path);
             return kOk;

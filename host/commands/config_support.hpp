@@ -38,6 +38,18 @@ rapidjson::Value jsonIssues(const std::vector<config::Issue> &issues, rapidjson:
 // UsageError: "<what> is not valid JSON5: <what>:1:21: ...<suffix>".
 rapidjson::Document parseValueArgument(const std::string &text, const std::string &what, const std::string &suffix = "");
 
+// The notes of a saved config edit on stderr: the warnings it brought, the comments lost when the file had to be
+// rewritten whole (Saved::rewritten), and the errors the file still has.
+void printSaveNotes(const config::ConfigEditor &editor, const config::ConfigEditor::Saved &saved, std::ostream &err);
+
+// What a saved config edit reports (config set/unset, models set, ...): printSaveNotes on stderr. savedJson is the
+// --json object {ok, action, path, file, backup, warnings, rewritten}; reportSaved prints
+// it with --json, else "Updated PATH in FILE" ("Removed PATH from FILE" for the action "unset").
+rapidjson::Document savedJson(const config::ConfigEditor &editor, const config::ConfigEditor::Saved &saved,
+                              const std::string &action, const std::string &path);
+void reportSaved(const Invocation &invocation, Streams streams, const config::ConfigEditor &editor,
+                 const config::ConfigEditor::Saved &saved, const std::string &action, const std::string &path);
+
 // Runs `body`, turning a ConfigError (e.g. a failed write) into a UsageError with the same message.
 template <typename Body>
 auto reportConfigErrors(Body &&body) -> decltype(body()) {

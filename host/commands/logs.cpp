@@ -249,10 +249,8 @@ public:
             const rapidjson::Value *current = config::findPath(editor.document(), path);
             bool enabled = current == nullptr || !current->IsBool() || current->GetBool();
             if (enabled != on_ || (current != nullptr && !current->IsBool())) {
-                rapidjson::Value value(on_);
-                config::setPath(editor.document(), path, value);
-                config::ConfigEditor::Saved saved = editor.save();
-                printWarnings(saved.newWarnings, streams.err);
+                editor.set(path, rapidjson::Value(on_));
+                printSaveNotes(editor, editor.save(), streams.err);
             }
             streams.out << "Request logging is " << (on_ ? "on" : "off") << " (logs.enabled in "
                         << editor.path().string() << ")";

@@ -126,7 +126,7 @@ public:
         }
 
         gateway::Metrics metrics;  // one per process: a reload keeps the counts
-        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
+        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::cooldownsPath());
         cooldowns->onFailure([&metrics](const std::string &ref) { metrics.cooldownStarted(ref); });
         runtime::RuntimeOptions options;
         options.transport.connectTimeout = std::chrono::seconds(settings.upstreamConnectTimeoutSeconds);
