@@ -2,6 +2,7 @@
 
 #include "core/config/credentials.hpp"
 #include "core/config/json5.hpp"
+#include "core/config/json5_edit.hpp"
 #include "core/config/json_path.hpp"
 #include "core/config/paths.hpp"
 
@@ -216,10 +217,35 @@ ApiKey Config::resolveApiKey(std::string_view provider) const {
     return {};
 }
 
+std::string Config::keyLookupText(std::string_view provider) const {
+    return "$" + keyVariable(provider) + " (which the config's env block may set), then " + credentialsPath().string() +
+           " (where 'moltbot onboard' stores it), then " + formatPath({"models", "providers", std::string(provider), "apiKey"}) +
+           " in " + path_.string();
+}
+
 ConfigEditor::ConfigEditor(const std::filesystem::path &path) : path_(path.empty() ? configPath() : path) {
-    readConfigFile(path_, document_);
+    read(readFileIfExists(path_).value_or(std::string()));
     before_ = validateConfig(document_);
 }
+
+void ConfigEditor::read(std::string text) {
+    text_ = std::move(text);
+    spans_ = {};
+    if (blank(text_)) {
+        text_.clear();
+        original_.SetObject();
+    } else {
+        parseJson5(text_, original_, path_.string(), spans_);
+    }
+    document_.CopyFrom(original_, document_.GetAllocator());
+}
+
+void ConfigEditor::set(const PathSegments &segments, const rapidjson::Value &value) {
+    rapidjson::Value copy(value, document_.GetAllocator());
+    setPath(document_, segments, copy);
+}
+
+bool ConfigEditor::unset(const PathSegments &segments) { return unsetPath(document_, segments); }
 
 ConfigEditor::Saved ConfigEditor::save() {
     Validation after = validateConfig(document_);
@@ -229,8 +255,25 @@ ConfigEditor::Saved ConfigEditor::save() {
         for (const auto &issue : brokenByChange) message += "\n  - " + issue.text();
         throw ConfigError(message);
     }
-    writeFileAtomic(path_, toPrettyJson(document_));
     Saved saved{newIssues(after.warnings, before_.warnings), after.errors};
+    std::string content;
+    if (!text_.empty()) {
+        if (std::optional<std::string> edited = editJson5Text(text_, original_, spans_, document_)) {
+            // Kept only when it reads back as the document: never a text that says something else.
+            rapidjson::Document check;
+            try {
+                parseJson5(*edited, check, path_.string());
+                if (check == document_) content = std::move(*edited);
+            } catch (const Json5Error &) {
+            }
+        }
+    }
+    if (content.empty()) {
+        content = toPrettyJson(document_);
+        saved.rewritten = !text_.empty() && text_ != toPrettyJson(original_);
+    }
+    writeFileAtomic(path_, content, WriteOptions{true, kConfigBackups});
+    read(std::move(content));
     before_ = std::move(after);
     return saved;
 }

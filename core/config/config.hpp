@@ -6,6 +6,8 @@
 #pragma once
 
 #include "core/config/files.hpp"
+#include "core/config/json5.hpp"
+#include "core/config/json_path.hpp"
 #include "core/config/schema.hpp"
 
 #include <rapidjson/document.h>
@@ -95,6 +97,9 @@ public:
     // apiKeyVariable(provider) (which the env block may have filled),
     // then the credentials file, then models.providers.<provider>.apiKey. Empty values are skipped.
     ApiKey resolveApiKey(std::string_view provider) const;
+    // Where resolveApiKey looks, for the message about a missing key: "$OPENROUTER_API_KEY (...), then
+    // /home/me/.moltbot/credentials.json (...), then models.providers.openrouter.apiKey in /home/me/.moltbot/moltbot.json".
+    std::string keyLookupText(std::string_view provider) const;
 
 private:
     std::filesystem::path path_;
@@ -104,9 +109,13 @@ private:
     std::set<std::string> filledFromEnvBlock_;
 };
 
+// How many previous versions of the config file a save keeps: moltbot.json.bak, then .bak.1 to .bak.4.
+inline constexpr int kConfigBackups = 5;
+
 // Changing the config file: the constructor reads it (as Config::load does, a missing file giving {}), the caller
-// changes document(), save() validates and writes it atomically with a backup. The file is rewritten as plain JSON,
-// so comments and JSON5 spellings are not kept (the backup has them).
+// changes document() (or calls set/unset), save() validates and writes it atomically, keeping kConfigBackups
+// backups. Only the text of what changed is rewritten (editJson5Text), so comments, JSON5 spellings and layout stay;
+// when that cannot be done the file is written as plain JSON and Saved::rewritten says so.
 class ConfigEditor {
 public:
     // Throws Json5Error or ConfigError, like Config::load.
@@ -114,18 +123,33 @@ public:
 
     const std::filesystem::path &path() const { return path_; }
     rapidjson::Document &document() { return document_; }
+    const rapidjson::Document &document() const { return document_; }
+
+    // Puts a copy of `value` at `segments`, creating missing parents (json_path.hpp setPath). Throws ConfigError
+    // when a step on the way is not an object or array.
+    void set(const PathSegments &segments, const rapidjson::Value &value);
+    // Removes the value at `segments`; false when there was none.
+    bool unset(const PathSegments &segments);
 
     struct Saved {
         std::vector<Issue> newWarnings;     // warnings the change brought
         std::vector<Issue> remainingErrors;  // errors the file already had before the change
+        // The file was written whole as plain JSON, and its comments or JSON5 spellings, which it had, are gone
+        // (the backup keeps them).
+        bool rewritten = false;
     };
     // Throws ConfigError, writing nothing, when the change brings a validation error the file did not have.
     Saved save();
 
 private:
+    void read(std::string text);
+
     std::filesystem::path path_;
     rapidjson::Document document_;
     Validation before_;
+    std::string text_;              // the file as read ("" when missing or blank)
+    rapidjson::Document original_;  // what text_ reads as
+    Json5Span spans_;               // where its values sit in text_
 };
 
 }  // namespace moltbot::config

@@ -69,11 +69,27 @@ void ensurePrivateFolder(const std::filesystem::path &folder) {
     if (std::string error = sdk::makePrivateFolder(folder); !error.empty()) throw ConfigError(error);
 }
 
-std::filesystem::path backupPath(const std::filesystem::path &path) {
+std::filesystem::path backupPath(const std::filesystem::path &path, int age) {
     std::filesystem::path backup = path;
     backup += ".bak";
+    if (age > 0) backup += "." + std::to_string(age);
     return backup;
 }
+
+namespace {
+
+// Shifts <path>.bak.<i> to <path>.bak.<i+1>, the oldest dropped, so that <path>.bak is free for the newest.
+void rotateBackups(const std::filesystem::path &path, int backups) {
+    for (int age = backups - 1; age >= 1; --age) {
+        std::error_code error;
+        std::filesystem::rename(backupPath(path, age - 1), backupPath(path, age), error);
+        if (error && error != std::errc::no_such_file_or_directory) {
+            throw ConfigError("cannot keep the backup " + backupPath(path, age - 1).string() + ": " + error.message());
+        }
+    }
+}
+
+}  // namespace
 
 void writeFileAtomic(const std::filesystem::path &path, std::string_view content, const WriteOptions &options) {
     std::error_code error;
@@ -82,7 +98,11 @@ void writeFileAtomic(const std::filesystem::path &path, std::string_view content
     if (target.empty()) throw ConfigError("cannot write " + path.string() + ": broken symlink");
     ensurePrivateFolder(target.parent_path());
     if (options.backup) {
-        if (std::optional<std::string> previous = readFileIfExists(target, std::string::npos)) {
+        std::optional<std::string> previous = readFileIfExists(target, std::string::npos);
+        // A backup that already holds the file (a write that failed after it) is kept as it is, so that failed
+        // writes do not push the older backups out.
+        if (previous && readFileIfExists(backupPath(target), std::string::npos) != previous) {
+            rotateBackups(target, options.backups);
             replaceFile(backupPath(target), *previous);
         }
     } else if (std::filesystem::is_directory(target, error)) {

@@ -29,14 +29,17 @@ void ensurePrivateFolder(const std::filesystem::path &folder);
 
 struct WriteOptions {
     bool backup = true;  // copy the previous content to "<path>.bak" first
+    // How many previous contents to keep: "<path>.bak" (the latest), then "<path>.bak.1" ... "<path>.bak.<N-1>",
+    // each write shifting them by one and dropping the oldest.
+    int backups = 1;
 };
 
 // Replaces `path` atomically: a 0600 temp file in the same folder, fsync, rename over `path`, fsync of the folder.
 // A symlink is followed, so the link stays. On failure `path` is untouched and ConfigError names the problem.
 void writeFileAtomic(const std::filesystem::path &path, std::string_view content, const WriteOptions &options = {});
 
-// The file that writeFileAtomic keeps the previous content in.
-std::filesystem::path backupPath(const std::filesystem::path &path);
+// The file that writeFileAtomic keeps the previous content in; with `age` > 0, the older one "<path>.bak.<age>".
+std::filesystem::path backupPath(const std::filesystem::path &path, int age = 0);
 
 // `value` as JSON with a 2-space indent and a final newline. Infinity and NaN are written as the JSON5 literals
 // (rapidjson's writers stop at them), so the result is JSON5 that parseJson5 reads back.

@@ -79,9 +79,9 @@ public:
            const Json5Limits &limits)
         : text_(text), allocator_(allocator), source_(source), limits_(limits) {}
 
-    void parseDocument(rapidjson::Value &out) {
+    void parseDocument(rapidjson::Value &out, Json5Span *span) {
         skipSpace();
-        parseValue(out);
+        parseValue(out, span);
         skipSpace();
         if (peek() != kEnd) fail("expected end of input after the value, found " + describe(peek()));
     }
@@ -214,12 +214,19 @@ private:
         DepthGuard &operator=(const DepthGuard &) = delete;
     };
 
-    void parseValue(rapidjson::Value &out) {
+    // `span`, when given, receives where the value sits in the text.
+    void parseValue(rapidjson::Value &out, Json5Span *span = nullptr) {
+        if (span != nullptr) span->begin = pos_;
+        parseBareValue(out, span);
+        if (span != nullptr) span->end = pos_;
+    }
+
+    void parseBareValue(rapidjson::Value &out, Json5Span *span) {
         char32_t c = peek();
         if (c == '{') {
-            parseObject(out);
+            parseObject(out, span);
         } else if (c == '[') {
-            parseArray(out);
+            parseArray(out, span);
         } else if (c == '"' || c == '\'') {
             std::string text = parseString();
             out.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator_);
@@ -247,7 +254,7 @@ private:
         }
     }
 
-    void parseObject(rapidjson::Value &out) {
+    void parseObject(rapidjson::Value &out, Json5Span *span) {
         DepthGuard guard(*this);
         next();  // '{'
         out.SetObject();
@@ -256,6 +263,7 @@ private:
             skipSpace();
             if (peek() == '}') break;
             char32_t c = peek();
+            std::size_t keyBegin = pos_;
             std::string key;
             if (c == '"' || c == '\'') {
                 key = parseString();
@@ -268,9 +276,16 @@ private:
             expect(':', "':' after the key");
             skipSpace();
             rapidjson::Value value;
-            parseValue(value);
+            Json5Span *child = nullptr;
+            if (span != nullptr) {
+                span->members.push_back({key, keyBegin, 0});
+                child = &span->children.emplace_back();
+            }
+            parseValue(value, child);
+            if (child != nullptr && child->repeatedKey) span->repeatedKey = true;
             if (auto found = seen.find(key); found != seen.end()) {
                 (out.MemberBegin() + found->second)->value = value;  // a repeated key: the last one wins
+                if (span != nullptr) span->repeatedKey = true;
             } else {
                 seen.emplace(key, out.MemberCount());
                 out.AddMember(rapidjson::Value(key.data(), static_cast<rapidjson::SizeType>(key.size()), allocator_),
@@ -279,6 +294,7 @@ private:
             skipSpace();
             if (peek() == ',') {
                 next();
+                if (span != nullptr) span->members.back().commaEnd = pos_;
                 continue;
             }
             if (peek() != '}') fail("expected ',' or '}' after an object member, found " + describe(peek()));
@@ -286,7 +302,7 @@ private:
         next();  // '}'
     }
 
-    void parseArray(rapidjson::Value &out) {
+    void parseArray(rapidjson::Value &out, Json5Span *span) {
         DepthGuard guard(*this);
         next();  // '['
         out.SetArray();
@@ -294,7 +310,10 @@ private:
             skipSpace();
             if (peek() == ']') break;
             rapidjson::Value value;
-            parseValue(value);
+            Json5Span *element = nullptr;
+            if (span != nullptr) element = &span->children.emplace_back();
+            parseValue(value, element);
+            if (element != nullptr && element->repeatedKey) span->repeatedKey = true;
             out.PushBack(value, allocator_);
             skipSpace();
             if (peek() == ',') {
@@ -482,8 +501,18 @@ private:
 void parseJson5(std::string_view text, rapidjson::Document &out, std::string_view source, const Json5Limits &limits) {
     rapidjson::Document parsed;
     Parser parser(text, parsed.GetAllocator(), source, limits);
-    parser.parseDocument(parsed);
+    parser.parseDocument(parsed, nullptr);
     out.Swap(parsed);
+}
+
+void parseJson5(std::string_view text, rapidjson::Document &out, std::string_view source, Json5Span &spans,
+                const Json5Limits &limits) {
+    rapidjson::Document parsed;
+    Json5Span found;
+    Parser parser(text, parsed.GetAllocator(), source, limits);
+    parser.parseDocument(parsed, &found);
+    out.Swap(parsed);
+    spans = std::move(found);
 }
 
 }  // namespace moltbot::config

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace moltbot::config {
 
@@ -38,9 +39,28 @@ private:
     std::string reason_;
 };
 
+// Where each value of a parsed text sits in it, as byte offsets: what lets an edit change the text of one value and
+// keep everything else (comments, quotes, layout) as it was (json5_edit.hpp).
+struct Json5Span {
+    std::size_t begin = 0;  // the value's first byte
+    std::size_t end = 0;    // one past its last byte
+    struct Member {
+        std::string key;
+        std::size_t keyBegin = 0;  // the key's first byte (its quote, if quoted)
+        std::size_t commaEnd = 0;  // one past the ',' that follows the value, or 0 when none does
+    };
+    std::vector<Member> members;      // an object's members, in text order
+    std::vector<Json5Span> children;  // an object's member values (children[i] is the value of members[i]) or an
+                                      // array's elements
+    bool repeatedKey = false;  // an object in this value repeats a key (the text holds a value the document lacks)
+};
+
 // Parses one JSON5 value (with surrounding whitespace and comments) into `out`, replacing its content. `source`
 // names the text in errors (a file path, "value", ...). Throws Json5Error; never reads past `text`.
 void parseJson5(std::string_view text, rapidjson::Document &out, std::string_view source,
+                const Json5Limits &limits = {});
+// The same, also filling `spans` for the value.
+void parseJson5(std::string_view text, rapidjson::Document &out, std::string_view source, Json5Span &spans,
                 const Json5Limits &limits = {});
 
 }  // namespace moltbot::config

@@ -41,4 +41,6 @@ std::filesystem::path configPath() {
 
 std::filesystem::path credentialsPath() { return stateDir() / "credentials.json"; }
 
+std::filesystem::path cooldownsPath() { return stateDir() / "cooldowns.json"; }
+
 }  // namespace moltbot::config

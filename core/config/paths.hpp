@@ -11,6 +11,8 @@ std::filesystem::path stateDir();
 std::filesystem::path configPath();
 // <stateDir>/credentials.json: API keys stored by `moltbot onboard` (0600), never in the config file.
 std::filesystem::path credentialsPath();
+// <stateDir>/cooldowns.json: the models `agent` and `serve` put in cooldown (core/pipeline/cooldown_store.hpp).
+std::filesystem::path cooldownsPath();
 // Replaces a leading "~" or "~/" with $HOME.
 std::filesystem::path expandHome(const std::string &path);
 

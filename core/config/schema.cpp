@@ -1,13 +1,17 @@
 #include "core/config/schema.hpp"
 
 #include "core/config/json_path.hpp"
+#include "core/util/suggest.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace moltbot::config {
 
@@ -30,6 +34,74 @@ std::string foldCase(std::string_view text) {
 }
 
 namespace {
+
+// The per-model params moltbot and its plugins know, as the config spells them and as the wire does (both are
+// accepted). Anything else is sent to the provider as written (a new upstream parameter keeps working) but warned
+// about, since it is more often a typo ("temprature", "cacheControlTTL").
+constexpr std::pair<std::string_view, std::string_view> kKnownParams[] = {
+    {"temperature", "temperature"},
+    {"maxTokens", "max_tokens"},
+    {"maxCompletionTokens", "max_completion_tokens"},
+    {"topP", "top_p"},
+    {"topK", "top_k"},
+    {"minP", "min_p"},
+    {"topA", "top_a"},
+    {"frequencyPenalty", "frequency_penalty"},
+    {"presencePenalty", "presence_penalty"},
+    {"repetitionPenalty", "repetition_penalty"},
+    {"seed", "seed"},
+    {"stop", "stop"},
+    {"logitBias", "logit_bias"},
+    {"logprobs", "logprobs"},
+    {"topLogprobs", "top_logprobs"},
+    {"responseFormat", "response_format"},
+    {"structuredOutputs", "structured_outputs"},
+    {"parallelToolCalls", "parallel_tool_calls"},
+    {"toolChoice", "tool_choice"},
+    {"tools", "tools"},
+    {"user", "user"},
+    {"verbosity", "verbosity"},
+    {"reasoning", "reasoning"},
+    {"reasoningEffort", "reasoning_effort"},
+    {"includeReasoning", "include_reasoning"},
+    {"transforms", "transforms"},
+    {"models", "models"},
+    {"route", "route"},
+    {"usage", "usage"},
+    {"prediction", "prediction"},
+    {"webSearchOptions", "web_search_options"},
+    {"plugins", "plugins"},
+    {"serviceTier", "service_tier"},
+    {"cacheControlTtl", "cacheControlTtl"},
+    {"provider", "provider"},
+};
+
+// OpenRouter's provider-routing keys (https://openrouter.ai/docs/features/provider-routing), as the OpenRouter plugin
+// checks them; others are sent as written, with a warning.
+constexpr std::string_view kRoutingKeys[] = {
+    "order", "only", "ignore", "quantizations", "allow_fallbacks", "require_parameters", "zdr",
+    "enforce_distillable_text", "data_collection", "sort", "max_price", "preferred_min_throughput",
+    "preferred_max_latency",
+};
+
+// The keys of models.providers.<name> that moltbot or its first-party plugins read (OpenRouter: headers,
+// attribution, timeoutMs, catalogTtlSeconds; openai-compatible: headers, models). A third-party plugin may read
+// others, so only a near miss of one of these is warned about.
+constexpr std::string_view kProviderSettingKeys[] = {"baseUrl",   "apiKey",      "api",       "apiKeyEnv",
+                                                     "headers",   "models",      "attribution", "timeoutMs",
+                                                     "catalogTtlSeconds"};
+
+template <std::size_t N>
+std::vector<std::string> namesOf(const std::string_view (&keys)[N]) {
+    return std::vector<std::string>(std::begin(keys), std::end(keys));
+}
+
+// What happens to a key a checked object does not know.
+enum class Unknown {
+    Ignored,   // warned: "unknown key (ignored)", with the nearest known key
+    SentAsIs,  // warned, with the nearest known key: the key still reaches the provider
+    NearMiss,  // warned only when a known key is close enough to be what was meant
+};
 
 class Validator {
 public:
@@ -57,7 +129,7 @@ public:
             } else if (key == "plugins") {
                 plugins(child, at);
             } else {
-                unknown(at);
+                unknown(at, {"env", "agents", "models", "gateway", "logs", "plugins"});
             }
         });
     }
@@ -71,7 +143,19 @@ private:
     void warning(const PathSegments &path, std::string message) {
         result.warnings.push_back({formatPath(path), std::move(message)});
     }
-    void unknown(const PathSegments &path) { warning(path, "unknown key (ignored)"); }
+    // An unknown key: the last segment of `path`, with the nearest of `known` suggested.
+    void unknown(const PathSegments &path, const std::vector<std::string> &known, Unknown mode = Unknown::Ignored,
+                 std::string_view what = {}) {
+        std::string suggestion = util::nearest(path.back(), known);
+        std::string hint = util::didYouMean(suggestion.empty() ? std::vector<std::string>{} : std::vector{suggestion});
+        switch (mode) {
+        case Unknown::Ignored: warning(path, "unknown key (ignored)" + hint); break;
+        case Unknown::SentAsIs: warning(path, std::string(what) + hint); break;
+        case Unknown::NearMiss:
+            if (!suggestion.empty()) warning(path, std::string(what) + hint);
+            break;
+        }
+    }
 
     template <typename Fn>
     void forEachMember(const rapidjson::Value &object, const PathSegments &path, Fn &&fn) {
@@ -108,16 +192,20 @@ private:
         }
     }
 
-    // Checks the listed keys with their checks; other keys are unknown (warned) unless `open`.
+    // Checks the listed keys with their checks; other keys are unknown, or known without a check when listed in
+    // `alsoKnown`. `what` is the warning of an unknown key for the modes other than Ignored.
     void object(const rapidjson::Value &value, const PathSegments &path,
-                std::initializer_list<std::pair<std::string_view, Visit>> known, bool open = false) {
+                std::initializer_list<std::pair<std::string_view, Visit>> known, Unknown mode = Unknown::Ignored,
+                const std::vector<std::string> &alsoKnown = {}, std::string_view what = {}) {
         if (!expectObject(value, path)) return;
+        std::vector<std::string> names = alsoKnown;
+        for (const auto &entry : known) names.emplace_back(entry.first);
         forEachMember(value, path, [&](const std::string &key, const rapidjson::Value &child, const PathSegments &at) {
             auto check = std::find_if(known.begin(), known.end(), [&](const auto &entry) { return entry.first == key; });
             if (check != known.end()) {
                 check->second(*this, child, at);
-            } else if (!open) {
-                unknown(at);
+            } else if (std::find(names.begin(), names.end(), key) == names.end()) {
+                unknown(at, names, mode, what);
             }
         });
     }
@@ -211,8 +299,18 @@ private:
                            std::string found = child.IsString() ? "\"" + std::string(ttl) + "\"" : describeType(child);
                            w.error(at, "expected \"5m\" or \"1h\", found " + found);
                        }
-                   }}},
-                 /*open=*/true);
+                   }},
+                  {"provider", &Validator::routingVisit}},
+                 Unknown::SentAsIs, paramNames(), "not a parameter moltbot knows; sent to the provider as written");
+    }
+
+    static std::vector<std::string> paramNames() {
+        std::vector<std::string> names;
+        for (const auto &[config, wire] : kKnownParams) {
+            names.emplace_back(config);
+            if (wire != config) names.emplace_back(wire);
+        }
+        return names;
     }
 
     // OpenRouter's provider routing: the listed keys are checked, the rest is passed to the provider as written.
@@ -225,7 +323,8 @@ private:
                   {"allow_fallbacks", [](Validator &w, const rapidjson::Value &child, const PathSegments &at) {
                        w.expectBoolean(child, at);
                    }}},
-                 /*open=*/true);
+                 Unknown::SentAsIs, namesOf(kRoutingKeys),
+                 "not an OpenRouter provider-routing key; sent as written");
     }
 
     void models(const rapidjson::Value &value, const PathSegments &path) {
@@ -245,7 +344,9 @@ private:
                                       v.object(provider, where,
                                                {{"baseUrl", string}, {"apiKey", string}, {"api", string},
                                                 {"apiKeyEnv", variable}},
-                                               /*open=*/true);
+                                               Unknown::NearMiss,
+                                               namesOf(kProviderSettingKeys),
+                                               "unknown key (passed to the plugin as written)");
                                   });
                               }}});
     }

@@ -61,6 +61,20 @@ Cooldowns CooldownStore::snapshot() const {
     return table_;
 }
 
+bool CooldownStore::clear(const std::string &ref) {
+    std::lock_guard lock(mutex_);
+    bool cleared = table_.clear(ref);
+    changed_ = changed_ || cleared;
+    return cleared;
+}
+
+std::size_t CooldownStore::clearAll() {
+    std::lock_guard lock(mutex_);
+    std::size_t count = table_.clearAll();
+    changed_ = changed_ || count != 0;
+    return count;
+}
+
 std::string CooldownStore::save(int64_t nowMs) {
     std::lock_guard lock(mutex_);
     std::size_t before = table_.entries().size();

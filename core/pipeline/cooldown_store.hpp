@@ -38,6 +38,9 @@ public:
     void mirror(CooldownMirror mirror) { mirror_ = std::move(mirror); }
     // The shared table as read from the mirror's side: it replaces this process's entries.
     void replace(const std::map<std::string, Cooldown> &shared);
+    // Cooldowns::clear and clearAll; the next save() writes the change (moltbot models cooldowns clear).
+    bool clear(const std::string &ref);
+    std::size_t clearAll();
 
     // Writes the table atomically when it changed since the last save. Returns "" or why it could not be written
     // (the caller warns; a lost cooldown only costs a retry).

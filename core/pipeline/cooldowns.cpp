@@ -77,6 +77,23 @@ std::optional<Cooldown> Cooldowns::active(const std::string &ref, int64_t nowMs)
     return it->second;
 }
 
+std::vector<std::pair<std::string, Cooldown>> Cooldowns::running(int64_t nowMs) const {
+    std::vector<std::pair<std::string, Cooldown>> out;
+    for (const auto &[ref, entry] : entries_) {
+        if (entry.untilMs > nowMs) out.emplace_back(ref, entry);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto &a, const auto &b) { return a.second.untilMs < b.second.untilMs; });
+    return out;
+}
+
+bool Cooldowns::clear(const std::string &ref) { return entries_.erase(ref) != 0; }
+
+std::size_t Cooldowns::clearAll() {
+    std::size_t count = entries_.size();
+    entries_.clear();
+    return count;
+}
+
 void Cooldowns::prune(int64_t nowMs) {
     std::erase_if(entries_, [nowMs](const auto &item) { return item.second.untilMs + kDay < nowMs; });
 }

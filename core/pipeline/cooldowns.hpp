@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace moltbot::pipeline {
 
@@ -32,6 +34,12 @@ public:
     void set(const std::string &ref, Cooldown entry) { entries_[ref] = std::move(entry); }
     // The cooldown of `ref` if it is still running at nowMs.
     std::optional<Cooldown> active(const std::string &ref, int64_t nowMs) const;
+    // The entries still running at nowMs, the soonest to end first.
+    std::vector<std::pair<std::string, Cooldown>> running(int64_t nowMs) const;
+    // Forgets `ref` (running or not, its failure count too); false when the table had no entry for it.
+    bool clear(const std::string &ref);
+    // Forgets every entry; returns how many there were.
+    std::size_t clearAll();
     // Drops entries whose cooldown ended more than a day ago, so the file stays small.
     void prune(int64_t nowMs);
     const std::map<std::string, Cooldown> &entries() const { return entries_; }

@@ -236,6 +236,7 @@ Outcome Runner::run(const std::vector<ChainEntry> &chain, const rapidjson::Value
                 break;
             }
             if (output.verbose) output.verbose(ref + ": retrying in " + std::to_string(decision.delay.count()) + " ms");
+            if (output.retryWait) output.retryWait(ref, record.outcome, decision.delay);
             if (!clock_.sleep(decision.delay)) {
                 outcome.status = MB_ERR_CANCELLED;
                 outcome.error = "cancelled";

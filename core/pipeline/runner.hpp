@@ -49,6 +49,8 @@ struct Output {
     // it arrives needs none of it (0), so its memory stays flat however long it is. A longer answer fails the
     // attempt (MB_ERR_UPSTREAM_PROTOCOL) rather than grow without bound.
     std::size_t keepText = kKeptTextBytes;
+    // Before the wait for a retry of the same model: the ref, why (a status name, "rate_limited") and how long.
+    std::function<void(const std::string &ref, const std::string &why, Millis delay)> retryWait;
     // Each attempt as it starts: the ref and the attempt's number on that model (1-based).
     std::function<void(const std::string &ref, int attempt)> attemptStarted;
     // Every event of every attempt, parsed, after the runner's own bookkeeping (the gateway re-encodes them for its

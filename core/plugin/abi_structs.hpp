@@ -4,6 +4,7 @@
 // where it reads every 1.0 field. tests/abi checks each constant against the frozen 1.0 header.
 #pragma once
 
+#include <moltbot/ext/check_options.h>
 #include <moltbot/ext/key_info.h>
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/structs.hpp>
@@ -40,8 +41,21 @@ inline constexpr uint32_t kProviderVtableHeaderSize = offsetof(mb_provider_vtabl
 
 // Extension tables follow the same rule, each from its own first revision.
 inline constexpr uint32_t kExtKeyInfoSize_1 = MOLTBOT_SIZE_THROUGH(mb_ext_key_info, key_info);
+inline constexpr uint32_t kExtCheckOptionsSize_1 = MOLTBOT_SIZE_THROUGH(mb_ext_check_options, check_options);
 
 #undef MOLTBOT_SIZE_THROUGH
+
+// The capability bits each minor version defines. The host keeps only the bits of the version a plugin negotiated
+// (docs/abi.md §7): a 1.0 plugin that happens to set 0x40 does not claim MB_CAP_NO_API_KEY, which 1.0 lacks, and a
+// bit no version defines yet means nothing.
+inline constexpr uint32_t kCapabilities_1_0 = MB_CAP_STREAM | MB_CAP_TOOLS | MB_CAP_LIST_MODELS | MB_CAP_REASONING |
+                                              MB_CAP_PROMPT_CACHE | MB_CAP_CONFIG_PREFIXES;
+inline constexpr uint32_t kCapabilities_1_1 = kCapabilities_1_0 | MB_CAP_NO_API_KEY;
+
+// The capability bits defined in ABI `version` (major 1, which is all the host accepts).
+constexpr uint32_t capabilitiesOf(uint32_t version) {
+    return MB_ABI_VERSION_MINOR(version) >= 1 ? kCapabilities_1_1 : kCapabilities_1_0;
+}
 
 // The struct at `source`, copied with sdk::readStruct (the fields a smaller struct lacks read as zero, the tail of a
 // bigger one is ignored, struct_size stays what the plugin said), or nullopt when `source` is NULL or its struct_size

@@ -61,7 +61,7 @@ std::vector<std::string> nameList(const char *const *list, std::string_view fiel
 
 }  // namespace
 
-ProviderInfo readDescriptor(const mb_provider_descriptor *source, mb_provider_vtable &vtable) {
+ProviderInfo readDescriptor(const mb_provider_descriptor *source, mb_provider_vtable &vtable, uint32_t abiVersion) {
     if (source == nullptr) throw LoadError{"a provider descriptor pointer is NULL"};
     std::optional<mb_provider_descriptor> copy = abi::readStruct(source, abi::kProviderDescriptorSize_1_0);
     if (!copy) {
@@ -81,7 +81,7 @@ ProviderInfo readDescriptor(const mb_provider_descriptor *source, mb_provider_vt
     info.vendor = descriptorString(d.vendor, "vendor", true);
     info.url = descriptorString(d.url, "url", true);
     info.description = descriptorString(d.description, "description", true);
-    info.capabilities = d.capabilities;
+    info.capabilities = d.capabilities & abi::capabilitiesOf(abiVersion);  // docs/abi.md §7: other bits are ignored
     if (d.prefixes == nullptr) throw LoadError{"provider " + info.id + " has no prefix list"};
     info.prefixes = nameList(d.prefixes, "prefix");
     if (info.prefixes.empty()) throw LoadError{"provider " + info.id + " serves no prefix"};

@@ -116,7 +116,7 @@ LoadedPlugin loadPlugin(const fs::path &path, const FileId &id, std::shared_ptr<
     std::vector<std::shared_ptr<Provider>> providers;
     for (uint32_t i = 0; i < entry.provider_count; ++i) {
         auto provider = std::make_shared<Provider>();
-        provider->info = readDescriptor(entry.providers[i], provider->vtable);
+        provider->info = readDescriptor(entry.providers[i], provider->vtable, entry.abi_version);
         provider->path = path;
         provider->abiVersion = entry.abi_version;
         provider->plugin = handle;

@@ -16,8 +16,9 @@ struct LoadError {
     bool disabled = false;  // the user disabled it (LoadPolicy): a skip, not a problem
 };
 
-// A provider descriptor and its function table, copied out of the plugin and validated. Throws LoadError.
-ProviderInfo readDescriptor(const mb_provider_descriptor *source, mb_provider_vtable &vtable);
+// A provider descriptor and its function table, copied out of the plugin and validated, its capabilities cut to the
+// bits `abiVersion` (the version the plugin negotiated) defines. Throws LoadError.
+ProviderInfo readDescriptor(const mb_provider_descriptor *source, mb_provider_vtable &vtable, uint32_t abiVersion);
 
 // Loads, negotiates, validates and initialises one file whose identity is `id`, unless `policy` disables one of its
 // providers. Throws LoadError.

@@ -10,10 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
 
 namespace moltbot::runtime {
-
-namespace {
 
 // "openrouter" -> "OPENROUTER_BASE_URL", like config::apiKeyVariable does for keys.
 std::string baseUrlVariable(const std::string &name) {
@@ -21,7 +20,19 @@ std::string baseUrlVariable(const std::string &name) {
     return variable.substr(0, variable.size() - std::string("API_KEY").size()) + "BASE_URL";
 }
 
-}  // namespace
+std::string baseUrlVariableProblem(const std::string &name) {
+    std::string variable = baseUrlVariable(name);
+    const char *value = std::getenv(variable.c_str());
+    if (value == nullptr || *value == '\0') return {};
+    std::string_view url(value);
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (url.rfind(scheme, 0) == 0 && url.size() > scheme.size() && url[scheme.size()] != '/') return {};
+    }
+    std::string shown(url.substr(0, 200));
+    if (shown.find_first_of("\r\n") != std::string::npos) shown = "(a value with a line break)";
+    return variable + " is '" + shown + "', not an http:// or https:// URL (it replaces models.providers." + name +
+           ".baseUrl; unset it to use the default)";
+}
 
 Services::Services(const config::Config &config, const http::CancelToken &cancel, RuntimeOptions options,
                    std::ostream &log)
@@ -48,8 +59,17 @@ std::optional<std::string> Services::configGet(std::string_view, std::string_vie
 
 std::optional<std::string> Services::secretGet(std::string_view, std::string_view name) {
     config::ApiKey key = config()->resolveApiKey(name);
-    if (key.key.empty()) return std::nullopt;
+    if (key.key.empty()) {
+        std::lock_guard lock(configMutex_);
+        missingKeys_.emplace(name);
+        return std::nullopt;
+    }
     return key.key;
+}
+
+bool Services::keyWasMissing(std::string_view provider) const {
+    std::lock_guard lock(configMutex_);
+    return missingKeys_.find(provider) != missingKeys_.end();
 }
 
 int32_t Services::httpRequest(std::string_view, mb_call *call, const mb_http_request &request, mb_error &error) {
@@ -145,6 +165,7 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
                                  (known.empty() ? " (no plugins were found)" : " (plugins serve: " + known + ")") +
                                  "; see 'moltbot plugins list'");
     }
+    if (std::string problem = baseUrlVariableProblem(prefix); !problem.empty()) throw std::runtime_error(problem);
     plugin::CallResult result;
     auto created = plugin::ProviderInstance::create(provider, instanceConfigJson(config_, prefix, options_.refreshCatalogs), result);
     if (!created) {
@@ -152,6 +173,23 @@ const plugin::ProviderInstance &Runtime::instance(const std::string &prefix) {
                                  ") could not start: " + result.message);
     }
     return *(instances_[prefix] = std::move(created));
+}
+
+std::shared_ptr<const plugin::Provider> Runtime::providerOf(const std::string &prefix) const {
+    for (const auto &problem : registry_->pinProblems()) {
+        if (problem.prefix == prefix) return nullptr;
+    }
+    if (auto provider = registry_->find(prefix)) return provider;
+    const rapidjson::Value *settings = config_.providerSettings(prefix);
+    if (settings == nullptr || !settings->IsObject()) return nullptr;
+    auto api = settings->FindMember("api");
+    if (api == settings->MemberEnd() || !api->value.IsString()) return nullptr;
+    return registry_->findByApi(api->value.GetString(), prefix);
+}
+
+bool Runtime::needsNoApiKey(const std::string &prefix) const {
+    auto provider = providerOf(prefix);
+    return provider != nullptr && (provider->info.capabilities & MB_CAP_NO_API_KEY) != 0;
 }
 
 plugin::CallResult Runtime::attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace moltbot::runtime {
@@ -43,15 +44,26 @@ public:
                         mb_error &error) override;
     const void *getService(std::string_view plugin, std::string_view id) override;
 
+    // Whether a plugin asked for `provider`'s key and none was configured: a failure of that provider is then a
+    // configuration error (docs/cli.md), not an upstream one.
+    bool keyWasMissing(std::string_view provider) const;
+
 private:
     std::shared_ptr<const config::Config> config() const;
 
     mutable std::mutex configMutex_;
     std::shared_ptr<const config::Config> config_;  // the first one is borrowed (not owned) from the constructor
+    std::set<std::string, std::less<>> missingKeys_;  // guarded by configMutex_
     const http::CancelToken &cancel_;
     http::Transport transport_;
     plugin::DefaultHostServices logger_;
 };
+
+// "OPENROUTER_BASE_URL" for "openrouter": the variable that replaces models.providers.<name>.baseUrl.
+std::string baseUrlVariable(const std::string &name);
+// What is wrong with $<NAME>_BASE_URL when it is set but not an http:// or https:// URL, naming the variable; ""
+// when it is unset or fine.
+std::string baseUrlVariableProblem(const std::string &name);
 
 // The instance config a plugin's create() receives for a prefix (docs/abi.md): {"name", "config", "cacheDir"}.
 // "config" is models.providers.<name> with "baseUrl" replaced by $<NAME>_BASE_URL when that is set, and
@@ -73,6 +85,14 @@ public:
     // The instance serving `prefix`, created on first use. Throws std::runtime_error with a message for the user
     // when no plugin serves it or its create() failed.
     const plugin::ProviderInstance &instance(const std::string &prefix);
+
+    // The provider that serves `prefix` (one it declares, else a config-defined prefix through
+    // models.providers.<prefix>.api), or nullptr when none does. Makes no instance.
+    std::shared_ptr<const plugin::Provider> providerOf(const std::string &prefix) const;
+    // Whether `prefix` is served by a provider that needs no API key (MB_CAP_NO_API_KEY, ABI 1.1; the loader drops
+    // the bit from a plugin that negotiated 1.0). `models list` and `models status` count such a provider as
+    // available without a key.
+    bool needsNoApiKey(const std::string &prefix) const;
 
     plugin::CallResult attempt(const pipeline::ChainEntry &entry, const std::string &requestJson, bool stream,
                                     const pipeline::EventSink &sink, const pipeline::CancelCheck &cancelled) override;

@@ -99,13 +99,28 @@ std::vector<pipeline::ChainEntry> Session::knownChain(const std::vector<ModelNam
                                                      std::vector<std::string> &skipped) {
     std::vector<ModelName> known;
     for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i < asked) {
+            requireKnown(resolve(names[i]), names[i].name);
+            known.push_back(names[i]);
+            continue;
+        }
+        {
+            std::lock_guard lock(checkedMutex_);
+            if (auto found = checked_.find(names[i].name); found != checked_.end()) {
+                if (!found->second) known.push_back(names[i]);
+                continue;
+            }
+        }
+        std::optional<std::string> reason;
         try {
             requireKnown(resolve(names[i]), names[i].name);
             known.push_back(names[i]);
         } catch (const ModelError &error) {
-            if (i < asked) throw;
-            skipped.push_back("skipping an entry of " + names[i].where + ": " + error.what());
+            reason = "skipping an entry of " + names[i].where + ": " + error.what();
         }
+        std::lock_guard lock(checkedMutex_);
+        // Two requests may check the same name at once: only the one that records it reports it.
+        if (checked_.emplace(names[i].name, reason).second && reason) skipped.push_back(*reason);
     }
     return chain(known);
 }

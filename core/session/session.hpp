@@ -11,7 +11,9 @@
 #include "core/session/catalogs.hpp"
 
 #include <iosfwd>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -60,7 +62,9 @@ public:
     std::vector<pipeline::ChainEntry> chain(const std::vector<ModelName> &names) const;
     // chain(), but only of models that exist: the first `asked` names (what the user asked for) must each pass
     // requireKnown, or ModelError is thrown before anything is sent; a later one that fails it (a configured
-    // fallback) is left out, with a one-line reason added to `skipped`, since trying it could only fail.
+    // fallback) is left out, since trying it could only fail. Those later names are checked once per session (a
+    // gateway asks on every request; a reload checks again): the one-line reason is added to `skipped` only the first
+    // time, so a long-running server warns once, not per request.
     std::vector<pipeline::ChainEntry> knownChain(const std::vector<ModelName> &names, std::size_t asked,
                                                  std::vector<std::string> &skipped);
     // The configured fallbacks as names.
@@ -84,6 +88,8 @@ private:
     std::unique_ptr<runtime::Runtime> runtime_;
     std::unique_ptr<Catalogs> catalogs_;
     std::ostream &log_;
+    std::mutex checkedMutex_;
+    std::map<std::string, std::optional<std::string>> checked_;  // knownChain's later names: the reason, or nullopt
 };
 
 }  // namespace moltbot::session

@@ -2,8 +2,10 @@
 #include "host/cli.hpp"
 #include "host/commands/agent_input.hpp"
 #include "host/commands/agent_log.hpp"
+#include "host/commands/chat.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/notice_memory.hpp"
+#include "host/commands/spinner.hpp"
 
 #include "core/config/files.hpp"
 #include "core/config/paths.hpp"
@@ -28,6 +30,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -49,8 +53,19 @@ using pipeline::Outcome;
 // The token SIGINT cancels. The handler only touches async-signal-safe state.
 http::CancelToken *gInterruptToken = nullptr;
 volatile sig_atomic_t gInterrupts = 0;
+// In a chat, Ctrl-C stops the answer being received (this token, set while one is) and at the prompt breaks the
+// read (the handler is installed without SA_RESTART); it never ends the session.
+volatile sig_atomic_t gChatting = 0;
+std::atomic<http::CancelToken *> gAnswerToken{nullptr};
 
 void onInterrupt(int) {
+    if (gChatting != 0) {
+        http::CancelToken *answer = gAnswerToken.load();
+        if (answer == nullptr) return;  // at the prompt: the read fails with EINTR (LineEditor)
+        if (answer->cancelled()) _exit(kCancelled);  // a second Ctrl-C while the stopped answer has not ended
+        answer->cancel();
+        return;
+    }
     gInterrupts = gInterrupts + 1;
     if (gInterrupts > 1) _exit(kCancelled);  // a second Ctrl-C leaves at once
     if (gInterruptToken != nullptr) gInterruptToken->cancel();
@@ -96,22 +111,63 @@ std::chrono::milliseconds millis(double secondsValue) {
     return std::chrono::milliseconds(static_cast<long long>(secondsValue * 1000));
 }
 
+// An upstream's 401 says little ("User not found."): name the key that was refused, masked, and where it came from.
+// A key that was never configured is a configuration error (exit 1, docs/cli.md): say where it is looked for.
+// Returns true when a provider's key was missing.
+bool explainKeys(const config::Config &config, const runtime::Services &services, const Outcome &outcome,
+                 std::ostream &err) {
+    std::set<std::string> prefixes;
+    for (const auto &record : outcome.attempts) {
+        if (record.outcome == mb_status_name(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
+    }
+    bool missing = false;
+    for (const auto &prefix : prefixes) {
+        config::ApiKey key = config.resolveApiKey(prefix);
+        if (key.key.empty()) {
+            if (!services.keyWasMissing(prefix)) continue;
+            missing = true;
+            err << "moltbot: no API key for provider '" << prefix << "' (a configuration error); moltbot looks for it in "
+                << config.keyLookupText(prefix) << "\n";
+            continue;
+        }
+        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
+            << ") was rejected; check it with 'moltbot models status --probe'\n";
+    }
+    return missing;
+}
+
+// $<NAME>_BASE_URL set to something that is not a URL is a configuration error, found before any catalog is read
+// or anything is sent. A name that is not a model is left to the model check.
+void checkBaseUrlVariables(const session::Session &session, const std::vector<session::ModelName> &names) {
+    for (const auto &name : names) {
+        std::string prefix;
+        try {
+            prefix = session.resolve(name).prefix;
+        } catch (const session::ModelError &) {
+            continue;
+        }
+        if (std::string problem = runtime::baseUrlVariableProblem(prefix); !problem.empty()) throw UsageError{problem};
+    }
+}
+
 // The chain: --model (else the configured primary), then the configured fallbacks unless --no-fallbacks. The model
 // asked for must exist: a typo is an error here, before anything is sent, never an answer from a fallback. A
 // configured fallback that does not exist is left out with a warning.
-std::vector<ChainEntry> buildChain(session::Session &session, const Invocation &invocation, std::ostream &err) {
+std::vector<ChainEntry> buildChain(session::Session &session, const std::optional<session::ModelName> &asked,
+                                  bool withFallbacks, std::ostream &err) {
     std::vector<session::ModelName> names;
-    if (invocation.has("model")) {
-        names.push_back({invocation.value("model"), "--model"});
+    if (asked) {
+        names.push_back(*asked);
     } else if (std::string primary = session.config().primaryModel(); !primary.empty()) {
         names.push_back({primary, "agents.defaults.model.primary"});
     } else {
         throw UsageError{"no model to ask: pass --model <provider>/<model> or set agents.defaults.model.primary "
                          "(moltbot config set agents.defaults.model.primary openrouter/auto)"};
     }
-    if (!invocation.has("no-fallbacks")) {
+    if (withFallbacks) {
         for (auto &fallback : session.configuredFallbacks()) names.push_back(std::move(fallback));
     }
+    checkBaseUrlVariables(session, names);
     std::vector<std::string> skipped;
     std::vector<ChainEntry> chain;
     try {
@@ -119,12 +175,15 @@ std::vector<ChainEntry> buildChain(session::Session &session, const Invocation &
     } catch (const session::ModelError &error) {
         std::string message = error.what();
         const std::string &where = names.front().where;
-        if (where != "--model" && message.find(where) == std::string::npos) message = where + ": " + message;
+        if (!asked && message.find(where) == std::string::npos) message = where + ": " + message;
         throw UsageError{message};
     }
     for (const auto &why : skipped) err << "moltbot: warning: " << why << "\n";
     return chain;
 }
+
+// What ends an answer stopped with Ctrl-C in a chat, on screen and in the conversation.
+constexpr const char *kStoppedMark = " [stopped]";
 
 // Whether the answer printed so far ends mid-line, so that a status line on stderr starts on a line of its own.
 bool gLineOpen = false;
@@ -163,7 +222,7 @@ std::string usageLine(const Outcome &outcome) {
 
 // Written straight to `out`, not built as a string first: the text may be up to 32 MiB.
 void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::string &conversationId,
-                      const std::vector<std::string> &notices) {
+                      const std::vector<std::string> &notices, const std::vector<config::Issue> &warnings) {
     rapidjson::Document document(rapidjson::kObjectType);
     auto &allocator = document.GetAllocator();
     auto add = [&](const char *name, rapidjson::Value value) {
@@ -206,26 +265,13 @@ void writeOutcomeJson(std::ostream &out, const Outcome &outcome, const std::stri
     rapidjson::Value noticeList(rapidjson::kArrayType);
     for (const auto &notice : notices) noticeList.PushBack(jsonString(notice, allocator), allocator);
     add("notices", std::move(noticeList));
+    add("warnings", jsonIssues(warnings, allocator));  // the config's (unknown keys), also on stderr without --quiet
     if (outcome.status != MB_OK) add("error", jsonString(outcome.error, allocator));
     rapidjson::OStreamWrapper stream(out);
     rapidjson::PrettyWriter<rapidjson::OStreamWrapper> writer(stream);
     writer.SetIndent(' ', 2);
     document.Accept(writer);
     out << "\n" << std::flush;
-}
-
-// An upstream's 401 says little ("User not found."): name the key that was refused, masked, and where it came from.
-void explainRejectedKeys(const config::Config &config, const Outcome &outcome, std::ostream &err) {
-    std::set<std::string> prefixes;
-    for (const auto &record : outcome.attempts) {
-        if (record.outcome == mb_status_name(MB_ERR_AUTH)) prefixes.insert(record.ref.substr(0, record.ref.find('/')));
-    }
-    for (const auto &prefix : prefixes) {
-        config::ApiKey key = config.resolveApiKey(prefix);
-        if (key.key.empty()) continue;
-        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
-            << ") was rejected; check it with 'moltbot models status --probe'\n";
-    }
 }
 
 class Conversation {
@@ -242,6 +288,25 @@ public:
         messages_.PushBack(message, messages_.GetAllocator());
     }
     void dropLast() { messages_.PopBack(); }
+    // A new conversation: the turns go, the system prompt stays.
+    void clear() {
+        bool system = !messages_.Empty() && std::string_view(messages_[0]["role"].GetString()) == "system";
+        while (messages_.Size() > (system ? 1u : 0u)) messages_.PopBack();
+    }
+    // Sets, replaces or (with "") removes the system prompt, first of the messages.
+    void setSystem(const std::string &text) {
+        if (!messages_.Empty() && std::string_view(messages_[0]["role"].GetString()) == "system") {
+            messages_.Erase(messages_.Begin());
+        }
+        if (text.empty()) return;
+        rapidjson::Value message(rapidjson::kObjectType);
+        message.AddMember("role", "system", messages_.GetAllocator());
+        message.AddMember("content", jsonString(text, messages_.GetAllocator()), messages_.GetAllocator());
+        messages_.PushBack(message, messages_.GetAllocator());
+        // PushBack put it last: rotate it to the front.
+        for (rapidjson::SizeType i = messages_.Size() - 1; i > 0; --i) messages_[i].Swap(messages_[i - 1]);
+    }
+    const rapidjson::Value &messages() const { return messages_; }
     // The turns of an earlier conversation (--continue, --cid), after the system prompt.
     void addHistory(const History &history) {
         for (const auto &[prompt, answer] : history.turns) {
@@ -343,7 +408,8 @@ public:
                "line, then the message. -o, --temperature and --max-tokens override the model's configured params "
                "for this call. Every request is recorded in the request log ('moltbot logs'); -c/--continue and "
                "--cid send an earlier conversation's turns first.\n"
-               "Exit codes: 0 answered, 1 usage or configuration error, 2 the request failed on every model, "
+               "Exit codes: 0 answered, 1 usage or configuration error (an unknown model, a missing API key, a "
+               "<NAME>_BASE_URL that is not a URL), 2 the request failed on every model, "
                "130 cancelled (Ctrl-C).";
     }
     std::string usage() const override { return "[PROMPT]"; }
@@ -360,7 +426,8 @@ public:
         options.addOption(Option("verbose", "v", "show attempts, retries and timings on standard error"));
         options.addOption(Option("quiet", "q",
                                  "no notices on standard error (a model skipped or failed before another answered, a "
-                                 "model id the catalog normalised); warnings and errors still show"));
+                                 "model id the catalog normalised) and no config warnings (unknown keys); other "
+                                 "warnings and errors still show"));
         options.addOption(Option("timeout", "", "give up on the whole request after this long").argument("SECONDS"));
         options.addOption(
             Option("connect-timeout", "", "time to connect to a provider (default 10)").argument("SECONDS"));
@@ -375,7 +442,7 @@ public:
         rapidjson::Document params = callParams(invocation);
         // Read before any plugin loads: a usage error in the prompt costs nothing.
         std::optional<std::string> oneShot = oneShotMessage(invocation, std::cin, isatty(STDIN_FILENO));
-        auto config = std::make_shared<config::Config>(loadConfig(true));
+        auto config = std::make_shared<config::Config>(loadConfig(true, streams.err, invocation.has("quiet")));
         config->applyEnvBlock();
         bool logging = requestlog::enabledIn(*config);
         std::optional<History> history = loadHistory(invocation, logging);
@@ -388,11 +455,14 @@ public:
         if (verbose) options.logLevel = MB_LOG_INFO;
         double timeout = seconds(invocation, "timeout", 0);
 
-        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
+        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::cooldownsPath());
         session::Session session(config, cooldowns, options, streams.err);
         // The plugins' warnings first: a pin that leaves a prefix unserved explains the unknown model that follows.
         for (const auto &warning : session.runtime().registry().warnings()) streams.err << warning << "\n";
-        std::vector<ChainEntry> chain = buildChain(session, invocation, streams.err);
+        std::optional<session::ModelName> askedModel;
+        if (invocation.has("model")) askedModel = session::ModelName{invocation.value("model"), "--model"};
+        const bool withFallbacks = !invocation.has("no-fallbacks");
+        std::vector<ChainEntry> chain = buildChain(session, askedModel, withFallbacks, streams.err);
         http::CancelToken &cancel = session.cancel();
         InterruptGuard interrupts(cancel);
         Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
@@ -408,7 +478,10 @@ public:
         };
         Turn *turn = nullptr;
         pipeline::Output output;
-        output.text = [&turn, json](std::string_view text) {
+        // On a terminal, something moves while nothing else does: the wait for the first token, a retry's wait.
+        Spinner spinner(Spinner::wanted() && !json && !invocation.has("quiet"));
+        output.text = [&turn, json, &spinner](std::string_view text) {
+            spinner.clear();
             if (turn != nullptr && !text.empty()) {
                 if (turn->entry.ttftMs < 0) {
                     turn->entry.ttftMs = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -419,7 +492,8 @@ public:
             }
             if (!json) writeOut(text);
         };
-        auto statusLine = [&streams](std::string_view line) {
+        auto statusLine = [&streams, &spinner](std::string_view line) {
+            spinner.clear();
             endLine();
             streams.err << "moltbot: " << line << "\n";
         };
@@ -453,6 +527,13 @@ public:
             auto provider = session.runtime().registry().find(prefix);
             watchdog.running(provider ? "the plugin " + provider->info.id + " (" + provider->path.string() + ") serving " + ref
                                       : "the plugin serving " + ref);
+            spinner.show("waiting for " + ref);
+        };
+
+        output.retryWait = [&spinner](const std::string &ref, const std::string &why, pipeline::Millis delay) {
+            std::string reason = why;
+            std::replace(reason.begin(), reason.end(), '_', ' ');
+            spinner.show(ref + ": " + reason + ", retrying in " + std::to_string((delay.count() + 999) / 1000) + " s");
         };
 
         auto exitCode = [](int32_t status) {
@@ -464,6 +545,10 @@ public:
         Conversation conversation(system, params);
         if (history) conversation.addHistory(*history);
         std::string modelAsked = invocation.has("model") ? invocation.value("model") : session.config().primaryModel();
+        bool keyMissing = false;  // a provider's key was not configured: exit 1, not 2
+        auto finalCode = [&](int32_t status) {
+            return keyMissing && status != MB_OK ? static_cast<int>(kUsage) : exitCode(status);
+        };
         auto ask = [&](const std::string &message) {
             conversation.add("user", message);
             notices.clear();
@@ -476,7 +561,18 @@ public:
                 requestlog::appendLogged(current.entry.system, system);
                 turn = &current;
             }
-            Outcome outcome = session.run(chain, conversation.request(), stream, output);
+            // In a chat, Ctrl-C stops this answer only (onInterrupt).
+            std::unique_ptr<http::CancelToken> answerToken;
+            pipeline::CancelCheck stopped;
+            if (gChatting != 0) {
+                answerToken = std::make_unique<http::CancelToken>();
+                stopped = [token = answerToken.get()] { return token->cancelled(); };
+                gAnswerToken.store(answerToken.get());
+            }
+            Outcome outcome = session.run(chain, conversation.request(), stream, output, stopped);
+            gAnswerToken.store(nullptr);
+            spinner.clear();
+            bool stoppedByUser = answerToken && answerToken->cancelled() && outcome.status == MB_ERR_CANCELLED;
             watchdog.stopped();
             turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
@@ -491,6 +587,10 @@ public:
             }
             if (outcome.status == MB_OK) {
                 conversation.add("assistant", outcome.text);
+            } else if (stoppedByUser && !outcome.text.empty()) {
+                // The part received stays on screen and in the conversation, marked so the model sees it was cut.
+                conversation.add("assistant", outcome.text + kStoppedMark);
+                if (!json) writeOut(kStoppedMark);
             } else {
                 conversation.dropLast();
             }
@@ -510,17 +610,25 @@ public:
             }
             for (const auto &line : pipeline::fallbackNotices(chain, outcome)) notify(line);
             if (json) {
-                writeOutcomeJson(streams.out, outcome, log.conversationId(), notices);
+                writeOutcomeJson(streams.out, outcome, log.conversationId(), notices, config->validation().warnings);
             } else {
                 endLine();
                 if (outcome.status == MB_OK) {
                     streams.err << usageLine(outcome) << "\n";
                 } else {
-                    streams.err << "moltbot: " << (outcome.status == MB_ERR_CANCELLED ? "cancelled" : outcome.error)
+                    streams.err << "moltbot: "
+                                << (stoppedByUser ? (outcome.text.empty() ? "answer stopped; nothing was received"
+                                                                          : "answer stopped; the part received stays in "
+                                                                            "the conversation")
+                                    : outcome.status == MB_ERR_CANCELLED ? "cancelled"
+                                                                         : outcome.error)
                                 << "\n";
                 }
             }
-            if (outcome.status != MB_OK) explainRejectedKeys(*config, outcome, streams.err);
+            if (outcome.status != MB_OK && outcome.status != MB_ERR_CANCELLED &&
+                explainKeys(*config, session.runtime().services(), outcome, streams.err)) {
+                keyMissing = true;
+            }
             if (verbose) {
                 auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
                 streams.err << "moltbot: total " << elapsed.count() << " ms\n";
@@ -531,7 +639,7 @@ public:
 
         if (oneShot) {
             if (!json) output.keepText = 0;  // printed as it arrives and never sent back: keep none of it
-            return exitCode(ask(*oneShot));
+            return finalCode(ask(*oneShot));
         }
         // A terminal and no message: a chat that keeps the conversation.
         streams.err << "Chatting with " << chain.front().ref.full();
@@ -539,18 +647,36 @@ public:
             streams.err << ", carrying on conversation " << history->conversationId << " (" << history->turns.size()
                         << " earlier turns)";
         }
-        streams.err << ". Type /exit or press Ctrl-D to leave.\n";
-        int32_t last = MB_OK;
-        for (;;) {
-            streams.err << "you> " << std::flush;
-            std::string line;
-            if (!std::getline(std::cin, line) || line == "/exit") break;
-            if (line.find_first_not_of(" \t") == std::string::npos) continue;
-            last = ask(line);
-            if (last == MB_ERR_CANCELLED) return kCancelled;
-            gInterrupts = 0;
-        }
-        return exitCode(last);
+        streams.err << ". Type /help for the commands, /exit or Ctrl-D to leave.\n";
+        ChatHooks hooks;
+        hooks.ask = [&](const std::string &message) { return finalCode(ask(message)); };
+        hooks.switchModel = [&](const std::string &ref) {
+            chain = buildChain(session, session::ModelName{ref, "/model"}, withFallbacks, streams.err);
+            modelAsked = ref;
+            return chain.front().ref.full();
+        };
+        hooks.clear = [&] { conversation.clear(); };
+        hooks.setSystem = [&](const std::string &text) {
+            system = text;
+            conversation.setSystem(text);
+        };
+        hooks.save = [&](const std::filesystem::path &path) {
+            rapidjson::Document saved(rapidjson::kObjectType);
+            auto &allocator = saved.GetAllocator();
+            saved.AddMember("model", jsonString(chain.front().ref.full(), allocator), allocator);
+            saved.AddMember("messages", rapidjson::Value(conversation.messages(), allocator), allocator);
+            try {
+                config::writeFileAtomic(path, config::toPrettyJson(saved) + "\n");
+            } catch (const std::exception &error) {
+                throw UsageError{"could not save the conversation to " + path.string() + ": " + error.what()};
+            }
+        };
+        hooks.sessionOver = [&] { return cancel.cancelled(); };
+        gChatting = 1;
+        LineEditor editor("you> ", config::stateDir() / "chat-history");
+        int code = runChat(hooks, editor, streams.err);
+        gChatting = 0;
+        return code;
     }
 };
 

@@ -48,7 +48,7 @@ public:
     int run(const Invocation &invocation, Streams streams) const override {
         std::string path = onePath(invocation, name(), 1);
         config::PathSegments segments = parsePathOrThrow(path);
-        config::Config config = loadConfig(/*requireValid=*/false);
+        config::Config config = loadConfig(/*requireValid=*/false, streams.err);
         const rapidjson::Value *found = config::findPath(config.document(), segments);
         if (found == nullptr) throw UsageError{"Config path not found: " + path};
         rapidjson::Document value;
@@ -69,29 +69,6 @@ public:
     }
 };
 
-// Reports a saved edit: the line for people or the JSON object, and what the change brought.
-void reportSaved(const Invocation &invocation, Streams streams, const config::ConfigEditor &editor,
-                 const config::ConfigEditor::Saved &saved, const std::string &action, const std::string &path) {
-    printWarnings(saved.newWarnings, streams.err);
-    if (!saved.remainingErrors.empty()) {
-        streams.err << "warning: " << editor.path().string() << " still has errors; see 'moltbot config validate'\n";
-    }
-    if (invocation.has("json")) {
-        rapidjson::Document out(rapidjson::kObjectType);
-        auto &allocator = out.GetAllocator();
-        out.AddMember("ok", true, allocator);
-        out.AddMember("action", jsonString(action, allocator), allocator);
-        out.AddMember("path", jsonString(path, allocator), allocator);
-        out.AddMember("file", jsonString(editor.path().string(), allocator), allocator);
-        out.AddMember("backup", jsonString(config::backupPath(editor.path()).string(), allocator), allocator);
-        out.AddMember("warnings", jsonIssues(saved.newWarnings, allocator), allocator);
-        printJson(out, streams.out);
-    } else {
-        streams.out << (action == "set" ? "Updated " : "Removed ") << path << (action == "set" ? " in " : " from ")
-                    << editor.path().string() << "\n";
-    }
-}
-
 class ConfigSet : public Command {
 public:
     std::string name() const override { return "config set"; }
@@ -99,8 +76,8 @@ public:
     std::string usage() const override { return "PATH VALUE"; }
     std::string details() const override {
         return "VALUE is read as JSON5 (4096, true, [\"a\"], {only: [\"anthropic\"]}); anything else is taken as a "
-               "string. The result is validated before the file is written (atomically, with a .bak backup; "
-               "comments are not kept).";
+               "string. The result is validated before the file is written atomically; only the text of the value "
+               "changes, so comments stay, and the last 5 versions are kept (FILE.bak, FILE.bak.1 ... .bak.4).";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override { addJsonOption(options, "print the result as JSON"); }
 
@@ -110,8 +87,7 @@ public:
         rapidjson::Document value = parseValueArgument(invocation.positionals[1], "VALUE", "; nothing was changed");
         return reportConfigErrors([&] {
             config::ConfigEditor editor;
-            rapidjson::Value copy(value, editor.document().GetAllocator());
-            config::setPath(editor.document(), segments, copy);
+            editor.set(segments, value);
             config::ConfigEditor::Saved saved = editor.save();
             reportSaved(invocation, streams, editor, saved, "set", path);
             return kOk;
@@ -131,7 +107,7 @@ public:
         config::PathSegments segments = parsePathOrThrow(path);
         return reportConfigErrors([&] {
             config::ConfigEditor editor;
-            if (!config::unsetPath(editor.document(), segments)) throw UsageError{"Config path not found: " + path};
+            if (!editor.unset(segments)) throw UsageError{"Config path not found: " + path};
             config::ConfigEditor::Saved saved = editor.save();
             reportSaved(invocation, streams, editor, saved, "unset", path);
             return kOk;
@@ -171,7 +147,9 @@ public:
     std::string name() const override { return "config validate"; }
     std::string summary() const override { return "check the config file: exit 0 when valid, 1 when not"; }
     std::string details() const override {
-        return "Errors (bad syntax, a wrong type at a known key) fail; unknown keys are warnings on stderr.";
+        return "Errors (bad syntax, a wrong type at a known key) fail; unknown keys are warnings on stderr, with the "
+               "nearest known key. The plugins check the per-model options too (OpenRouter: the provider slugs of "
+               "provider.order/only/ignore against its provider list, from its cache or the network).";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override { addJsonOption(options, "print the result as JSON"); }
 
@@ -185,12 +163,15 @@ public:
         try {
             config::Config config = config::Config::load(file, /*requireValid=*/false);
             const config::Validation &result = config.validation();
-            printWarnings(result.warnings, streams.err);
+            // The schema's warnings, then what the plugins find in the per-model options (provider slugs).
+            std::vector<config::Issue> warnings = result.warnings;
+            for (auto &issue : pluginOptionWarnings(config, streams.err)) warnings.push_back(std::move(issue));
+            printWarnings(warnings, streams.err);
             if (json) {
                 out.AddMember("valid", result.ok(), allocator);
                 out.AddMember("exists", config.fileExists(), allocator);
                 out.AddMember("errors", jsonIssues(result.errors, allocator), allocator);
-                out.AddMember("warnings", jsonIssues(result.warnings, allocator), allocator);
+                out.AddMember("warnings", jsonIssues(warnings, allocator), allocator);
                 printJson(out, streams.out);
             } else if (result.ok()) {
                 streams.out << "Config valid: " << file.string() << (config.fileExists() ? "" : " (no file yet)") << "\n";

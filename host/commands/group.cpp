@@ -1,5 +1,6 @@
 #include "host/commands/group.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 namespace moltbot::cli {
@@ -9,7 +10,10 @@ std::vector<std::string> subcommandsOf(const std::string &group) {
     for (const auto &command : allCommands()) {
         const std::string full = command->name();
         if (full.size() > group.size() + 1 && full.compare(0, group.size() + 1, group + " ") == 0) {
-            names.push_back(full.substr(group.size() + 1));
+            // "models fallbacks add" is a subcommand of "models fallbacks", which is the one "models" lists.
+            std::string next = full.substr(group.size() + 1);
+            next = next.substr(0, next.find(' '));
+            if (std::find(names.begin(), names.end(), next) == names.end()) names.push_back(next);
         }
     }
     return names;

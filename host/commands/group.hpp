@@ -6,7 +6,8 @@
 
 namespace moltbot::cli {
 
-// The second words of every registered "<group> <sub>" command; empty for a command that is no group.
+// The word after `group` of every registered "<group> <sub> ..." command, once each; empty for a command that is
+// no group.
 std::vector<std::string> subcommandsOf(const std::string &group);
 // The error for `word`, which names no subcommand of `group`: the nearest subcommand, and the list of them.
 UsageError unknownSubcommand(const std::string &group, const std::string &word);

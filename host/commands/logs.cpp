@@ -152,7 +152,9 @@ rapidjson::Value entryJson(const Entry &entry, rapidjson::Document::AllocatorTyp
 // a broken one does not keep the log from being read.
 void warnWhenOff(std::ostream &err) {
     try {
-        if (!requestlog::enabledIn(config::Config::load({}, /*requireValid=*/false))) {
+        config::Config config = config::Config::load({}, /*requireValid=*/false);
+        printWarnings(config.validation().warnings, err);
+        if (!requestlog::enabledIn(config)) {
             err << "warning: request logging is off (logs.enabled is false); 'moltbot logs on' turns it back on\n";
         }
     } catch (const std::exception &) {
@@ -247,10 +249,8 @@ public:
             const rapidjson::Value *current = config::findPath(editor.document(), path);
             bool enabled = current == nullptr || !current->IsBool() || current->GetBool();
             if (enabled != on_ || (current != nullptr && !current->IsBool())) {
-                rapidjson::Value value(on_);
-                config::setPath(editor.document(), path, value);
-                config::ConfigEditor::Saved saved = editor.save();
-                printWarnings(saved.newWarnings, streams.err);
+                editor.set(path, rapidjson::Value(on_));
+                printSaveNotes(editor, editor.save(), streams.err);
             }
             streams.out << "Request logging is " << (on_ ? "on" : "off") << " (logs.enabled in "
                         << editor.path().string() << ")";

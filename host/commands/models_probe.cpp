@@ -99,29 +99,37 @@ KeyProbe probeKey(runtime::Runtime &host, const std::string &provider) {
 
 }  // namespace
 
-StatusExtras collectStatusExtras(const config::Config &config, const std::vector<std::string> &providers, bool probe,
-                                 std::ostream &log) {
+StatusExtras collectStatusExtras(runtime::Runtime &host, const std::vector<std::string> &providers, bool probe) {
     StatusExtras extras;
-    if (probe && !providers.empty()) {
-        http::CancelToken cancel;
-        runtime::Runtime host(config, cancel, runtime::RuntimeOptions{}, log);
+    if (probe) {
         for (const auto &provider : providers) extras.probes.push_back(probeKey(host, provider));
     }
     // The same file `moltbot agent` keeps; an unreadable one only means no cooldowns are known.
     pipeline::Cooldowns cooldowns;
     try {
-        if (auto text = config::readFileIfExists(config::stateDir() / "cooldowns.json")) {
+        if (auto text = config::readFileIfExists(config::cooldownsPath())) {
             cooldowns = pipeline::Cooldowns::parse(*text);
         }
     } catch (const std::exception &) {
     }
-    int64_t now = nowMs();
-    for (const auto &[ref, entry] : cooldowns.entries()) {
-        if (cooldowns.active(ref, now)) extras.cooldowns.emplace_back(ref, entry);
-    }
-    std::sort(extras.cooldowns.begin(), extras.cooldowns.end(),
-              [](const auto &a, const auto &b) { return a.second.untilMs < b.second.untilMs; });
+    extras.cooldowns = cooldowns.running(nowMs());
     return extras;
+}
+
+std::string cooldownLine(const std::string &ref, const pipeline::Cooldown &entry, int64_t nowMs) {
+    return ref + " until " + util::utcTime(entry.untilMs) + " (in " + duration(entry.untilMs - nowMs) + "; " +
+           entry.reason + ", " + std::to_string(entry.failures) + (entry.failures == 1 ? " failure" : " failures") + ")";
+}
+
+rapidjson::Value cooldownJson(const std::string &ref, const pipeline::Cooldown &entry,
+                              rapidjson::Document::AllocatorType &allocator) {
+    rapidjson::Value item(rapidjson::kObjectType);
+    item.AddMember("model", jsonString(ref, allocator), allocator);
+    item.AddMember("until", jsonString(util::utcTime(entry.untilMs), allocator), allocator);
+    item.AddMember("untilMs", entry.untilMs, allocator);
+    item.AddMember("reason", jsonString(entry.reason, allocator), allocator);
+    item.AddMember("failures", entry.failures, allocator);
+    return item;
 }
 
 bool StatusExtras::keysAccepted() const {
@@ -163,10 +171,7 @@ void StatusExtras::printText(std::ostream &out) const {
     }
     out << "\nCooldowns (" << cooldowns.size() << ")" << (cooldowns.empty() ? ": -" : "") << "\n";
     int64_t now = nowMs();
-    for (const auto &[ref, entry] : cooldowns) {
-        out << "- " << ref << " until " << util::utcTime(entry.untilMs) << " (in " << duration(entry.untilMs - now) << "; "
-            << entry.reason << ", " << entry.failures << (entry.failures == 1 ? " failure" : " failures") << ")\n";
-    }
+    for (const auto &[ref, entry] : cooldowns) out << "- " << cooldownLine(ref, entry, now) << "\n";
 }
 
 void StatusExtras::addJson(rapidjson::Document &doc) const {
@@ -187,15 +192,7 @@ void StatusExtras::addJson(rapidjson::Document &doc) const {
         doc.AddMember("probe", list, allocator);
     }
     rapidjson::Value list(rapidjson::kArrayType);
-    for (const auto &[ref, entry] : cooldowns) {
-        rapidjson::Value item(rapidjson::kObjectType);
-        item.AddMember("model", jsonString(ref, allocator), allocator);
-        item.AddMember("until", jsonString(util::utcTime(entry.untilMs), allocator), allocator);
-        item.AddMember("untilMs", entry.untilMs, allocator);
-        item.AddMember("reason", jsonString(entry.reason, allocator), allocator);
-        item.AddMember("failures", entry.failures, allocator);
-        list.PushBack(item, allocator);
-    }
+    for (const auto &[ref, entry] : cooldowns) list.PushBack(cooldownJson(ref, entry, allocator), allocator);
     doc.AddMember("cooldowns", list, allocator);
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/config/config.hpp"
 #include "core/pipeline/cooldowns.hpp"
+#include "core/runtime/runtime.hpp"
 
 #include <rapidjson/document.h>
 
@@ -32,9 +33,14 @@ struct StatusExtras {
     void addJson(rapidjson::Document &doc) const;
 };
 
-// Probes the keys of `providers` (those with a key) when `probe` is set, and reads the cooldowns. Plugin messages
-// go to `log`.
-StatusExtras collectStatusExtras(const config::Config &config, const std::vector<std::string> &providers, bool probe,
-                                 std::ostream &log);
+// One cooldown as `models status` and `models cooldowns` show it: "REF until 2026-11-25T04:45:01Z (in 2m;
+// rate_limited, 1 failure)", and as JSON {model, until, untilMs, reason, failures}.
+std::string cooldownLine(const std::string &ref, const pipeline::Cooldown &entry, int64_t nowMs);
+rapidjson::Value cooldownJson(const std::string &ref, const pipeline::Cooldown &entry,
+                              rapidjson::Document::AllocatorType &allocator);
+
+// Probes the keys of `providers` (those with a key) through `host` when `probe` is set, and reads the cooldowns.
+// `host` is the status command's own runtime: plugins are loaded once per process.
+StatusExtras collectStatusExtras(runtime::Runtime &host, const std::vector<std::string> &providers, bool probe);
 
 }  // namespace moltbot::cli

@@ -186,8 +186,7 @@ public:
             outcome.defaultModel = config::primaryModelOf(editor.document());
             bool setModel = outcome.defaultModel.empty();
             if (setModel) {
-                rapidjson::Value model(kDefaultModel, editor.document().GetAllocator());
-                config::setPath(editor.document(), {"agents", "defaults", "model", "primary"}, model);
+                editor.set({"agents", "defaults", "model", "primary"}, rapidjson::Value(rapidjson::StringRef(kDefaultModel)));
                 outcome.defaultModel = kDefaultModel;
             }
             if (authChoice == "openrouter-api-key") {

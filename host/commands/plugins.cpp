@@ -45,6 +45,7 @@ std::vector<std::string> capabilityNames(uint32_t capabilities) {
         {MB_CAP_REASONING, "reasoning"},
         {MB_CAP_PROMPT_CACHE, "prompt_cache"},
         {MB_CAP_CONFIG_PREFIXES, "config_prefixes"},
+        {MB_CAP_NO_API_KEY, "no_api_key"},
     };
     std::vector<std::string> names;
     for (const auto &[flag, name] : kNames) {
@@ -68,7 +69,7 @@ std::string sha256(const fs::path &file) {
 // that the list still shows what there is.
 plugin::LoadPolicy loadPolicy(std::ostream &err) {
     try {
-        return runtime::pluginPolicy(loadConfig(/*requireValid=*/false));
+        return runtime::pluginPolicy(loadConfig(/*requireValid=*/false, err));
     } catch (const UsageError &error) {
         err << "moltbot: not applying the plugins settings of the config: " << error.message << "\n";
         return {};

@@ -74,7 +74,7 @@ public:
             }
             list.PushBack(rapidjson::Value(entry.c_str(), editor.document().GetAllocator()),
                           editor.document().GetAllocator());
-            printWarnings(editor.save().newWarnings, streams.err);
+            printSaveNotes(editor, editor.save(), streams.err);
             streams.out << "Disabled '" << entry << "': moltbot no longer loads it (plugins.disabled in "
                         << editor.path().string() << "); 'moltbot plugins enable " << entry << "' undoes it\n";
             return kOk;
@@ -103,7 +103,7 @@ public:
                 bool same = each->IsString() && std::string_view(each->GetString(), each->GetStringLength()) == entry;
                 each = same ? list.Erase(each) : each + 1;
             }
-            printWarnings(editor.save().newWarnings, streams.err);
+            printSaveNotes(editor, editor.save(), streams.err);
             streams.out << "Enabled '" << entry << "': moltbot loads it again (plugins.disabled in "
                         << editor.path().string() << ")\n";
             return kOk;

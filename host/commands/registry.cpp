@@ -9,11 +9,14 @@ void addOnboardCommand(CommandList &commands);  // host/commands/onboard.cpp
 void addConfigCommands(CommandList &commands);  // host/commands/config.cpp
 void addModelsStatusCommand(CommandList &commands);  // host/commands/models_status.cpp
 void addModelsListCommand(CommandList &commands);  // host/commands/models_list.cpp
+void addModelsEditCommands(CommandList &commands);  // host/commands/models_edit.cpp
+void addModelsCooldownsCommands(CommandList &commands);  // host/commands/models_cooldowns.cpp
 void addServeCommand(CommandList &commands);  // host/commands/serve.cpp
 void addKeysCommands(CommandList &commands);  // host/commands/keys.cpp
 void addLogsCommands(CommandList &commands);  // host/commands/logs.cpp
 void addUsageCommand(CommandList &commands);  // host/commands/usage.cpp
 void addHelpCommand(CommandList &commands);  // host/commands/help.cpp
+void addCompletionCommand(CommandList &commands);  // host/commands/completion.cpp
 
 CommandList allCommands() {
     CommandList commands;
@@ -23,11 +26,14 @@ CommandList allCommands() {
     addConfigCommands(commands);
     addModelsStatusCommand(commands);
     addModelsListCommand(commands);
+    addModelsEditCommands(commands);
+    addModelsCooldownsCommands(commands);
     addServeCommand(commands);
     addKeysCommands(commands);
     addLogsCommands(commands);
     addUsageCommand(commands);
     addHelpCommand(commands);
+    addCompletionCommand(commands);
     return commands;
 }
 

@@ -101,7 +101,7 @@ public:
         // per arena it keeps it. Measured: twice the requests per second at 64 connections (docs/benchmarks.md).
         if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 1 << 20);
 
-        auto config = std::make_shared<config::Config>(loadConfig(true));
+        auto config = std::make_shared<config::Config>(loadConfig(true, streams.err));
         config->applyEnvBlock();
         gateway::Settings settings = gateway::Settings::fromConfig(*config);
         if (invocation.has("host")) settings.host = invocation.value("host");
@@ -138,7 +138,7 @@ public:
         }
 
         gateway::Metrics metrics;  // one per process: a reload keeps the counts
-        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::stateDir() / "cooldowns.json");
+        auto cooldowns = std::make_shared<pipeline::CooldownStore>(config::cooldownsPath());
         cooldowns->onFailure([&metrics](const std::string &ref) { metrics.cooldownStarted(ref); });
         // A shared backend shares the cooldowns too: one instance's failing model is skipped by all.
         cooldowns->mirror({[&backend](const std::string &ref, int64_t retryAfterMs, const std::string &reason) {
@@ -232,6 +232,7 @@ private:
         try {
             auto config = std::make_shared<config::Config>(config::Config::load(path, true));
             auto current = holder.current();
+            for (const auto &issue : config->validation().warnings) log.note("warning: " + issue.text());
             // The env block sets process variables, which request threads read all the time: it is applied at
             // start only (changing the environment under them is undefined behaviour).
             if (config->envBlock() != current->config().envBlock()) {

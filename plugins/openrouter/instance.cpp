@@ -311,6 +311,21 @@ int32_t Instance::keyInfo(sdk::Call call) {
     return call.emit(MB_EVENT_RESPONSE, json::write(*data)) ? MB_OK : MB_ERR_CANCELLED;
 }
 
+int32_t Instance::checkOptions(std::string_view modelId, std::string_view optionsJson, sdk::Call call) {
+    rapidjson::Document request;
+    rapidjson::Document options;
+    sdk::openai::parseCall(R"({"messages":[]})", optionsJson, request, options);
+    std::shared_ptr<const ProviderDirectory> directory;
+    BuiltRequest built = buildRequest(request, options, modelId, false, [&]() -> const ProviderDirectory & {
+        if (!directory) directory = providers(call);
+        return *directory;
+    });
+    for (const auto &notice : built.notices) {
+        if (!call.notice("warning", notice)) return MB_ERR_CANCELLED;
+    }
+    return MB_OK;
+}
+
 int32_t Instance::chat(std::string_view requestJson, std::string_view optionsJson, sdk::Call call, bool streamed) {
     rapidjson::Document request;
     rapidjson::Document options;

@@ -48,6 +48,9 @@ public:
     int32_t listModels(sdk::Call call);
     int32_t chat(std::string_view request, std::string_view options, sdk::Call call, bool stream);
     int32_t keyInfo(sdk::Call call);
+    // moltbot.check-options/1: the request the options would make for `modelId`, built and not sent; its notices
+    // (unknown provider slugs) emitted as warnings.
+    int32_t checkOptions(std::string_view modelId, std::string_view options, sdk::Call call);
 
 private:
     // A document fetched from OpenRouter and cached on disk: the parsed value plus the HTTP validators.

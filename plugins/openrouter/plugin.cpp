@@ -1,7 +1,8 @@
-// The OpenRouter provider plugin: the entry point, its descriptor and the key-info extension. The C vtable over
+// The OpenRouter provider plugin: the entry point, its descriptor and the key-info and check-options extensions. The C vtable over
 // Instance is the SDK's (sdk/provider.hpp): every entry point runs through sdk::guard, so no exception crosses the ABI.
 #include "instance.hpp"
 
+#include <moltbot/ext/check_options.h>
 #include <moltbot/ext/key_info.h>
 #include <moltbot/plugin.h>
 #include <moltbot/plugin_helpers.h>
@@ -20,8 +21,24 @@ int32_t keyInfo(mb_instance *instance, mb_call *call, mb_error *error) {
 
 const mb_ext_key_info kKeyInfo = {sizeof(mb_ext_key_info), 0, keyInfo};
 
+int32_t checkOptions(mb_instance *instance, const char *modelId, const char *options, size_t optionsLen, mb_call *call,
+                     mb_error *error) {
+    return Glue::invoke(instance, call, error, "check_options", [&](moltbot::openrouter::Instance &self,
+                                                                    moltbot::sdk::Call c) {
+        if (modelId == nullptr || (options == nullptr && optionsLen > 0)) {
+            throw moltbot::sdk::Failure(MB_ERR_INVALID_ARGUMENT, "check_options: NULL argument");
+        }
+        return self.checkOptions(modelId, options == nullptr ? std::string_view() : std::string_view(options, optionsLen), c);
+    });
+}
+
+const mb_ext_check_options kCheckOptions = {sizeof(mb_ext_check_options), 0, checkOptions};
+
 const void *getExtension(mb_instance *, const char *id) {
-    return id != nullptr && std::string_view(id) == MB_EXT_KEY_INFO ? &kKeyInfo : nullptr;
+    if (id == nullptr) return nullptr;
+    if (std::string_view(id) == MB_EXT_KEY_INFO) return &kKeyInfo;
+    if (std::string_view(id) == MB_EXT_CHECK_OPTIONS) return &kCheckOptions;
+    return nullptr;
 }
 
 const mb_provider_vtable kVtable = Glue::vtable(getExtension);
@@ -50,5 +67,5 @@ const mb_plugin_entry kEntry = {
 
 }  // namespace
 
-// This plugin speaks 1.0; any host range that includes it (same major, minor 0 or above accepted) works.
+// This plugin speaks the header's version (MB_ABI_CURRENT, 1.1); it ships with the host, which always offers it.
 MB_PLUGIN_NEGOTIATE(&kEntry);

@@ -1,6 +1,6 @@
 #include "tests/abi/frozen_reader.hpp"
 
-#include "plugin-1.1-test.h"
+#include "plugin-1.2-test.h"
 
 #include <dlfcn.h>
 
@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 namespace moltbot::test {
+
+const uint32_t kTestNextVersion = MB_ABI_TEST_1_2;
 
 DescriptorSeen readWithNewerHost(const std::filesystem::path &plugin, uint32_t abiMax) {
     void *handle = ::dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -21,7 +23,7 @@ DescriptorSeen readWithNewerHost(const std::filesystem::path &plugin, uint32_t a
     }
     // The reader's rule (docs/abi.md §3): copy min(struct_size, sizeof) into a zeroed struct.
     const mb_provider_descriptor *raw = entry->providers[0];
-    mb_provider_descriptor_1_1 descriptor{};
+    mb_provider_descriptor_1_2 descriptor{};
     std::memcpy(&descriptor, raw, std::min<std::size_t>(raw->struct_size, sizeof descriptor));
     DescriptorSeen seen{entry->abi_version, raw->struct_size, descriptor.v1_0.name, std::nullopt};
     if (descriptor.docs_url != nullptr) seen.docsUrl = descriptor.docs_url;

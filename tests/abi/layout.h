@@ -53,7 +53,7 @@ MB_V1_SIZES(MB_PIN_SIZE)
 #endif
 
 /* Values that are part of the ABI too: they are never renumbered. */
-static_assert(MB_ABI_CURRENT == 0x00010000u, "the header describes ABI 1.0");
+static_assert(MB_ABI_CURRENT == 0x00010001u, "the header describes ABI 1.1");
 static_assert(MB_ABI_MAKE_VERSION(1, 2) == 0x00010002u && MB_ABI_VERSION_MAJOR(0x00020003u) == 2 &&
                   MB_ABI_VERSION_MINOR(0x00020003u) == 3,
               "version packing is major << 16 | minor");
@@ -69,7 +69,8 @@ static_assert(MB_EVENT_TEXT_DELTA == 1 && MB_EVENT_TOOL_CALL_DELTA == 2 && MB_EV
                   MB_EVENT_NOTICE == 8 && MB_EVENT_META == 9,
               "event kinds are never renumbered");
 static_assert(MB_CAP_STREAM == 0x1u && MB_CAP_TOOLS == 0x2u && MB_CAP_LIST_MODELS == 0x4u &&
-                  MB_CAP_REASONING == 0x8u && MB_CAP_PROMPT_CACHE == 0x10u && MB_CAP_CONFIG_PREFIXES == 0x20u,
+                  MB_CAP_REASONING == 0x8u && MB_CAP_PROMPT_CACHE == 0x10u && MB_CAP_CONFIG_PREFIXES == 0x20u &&
+                  MB_CAP_NO_API_KEY == 0x40u,
               "capability bits are never reassigned");
 static_assert(MB_LOG_DEBUG == 0 && MB_LOG_INFO == 1 && MB_LOG_WARNING == 2 && MB_LOG_ERROR == 3,
               "log levels are never renumbered");

@@ -9,7 +9,7 @@ TEST_CASE("--version names the program and the plugin ABI") {
     RunResult result = run({moltbotBinary().string(), "--version"});
     CHECK(result.exitCode == 0);
     CHECK(result.out.rfind("moltbot ", 0) == 0);
-    CHECK(result.out.find("plugin ABI 1.0") != std::string::npos);
+    CHECK(result.out.find("plugin ABI 1.1") != std::string::npos);
 }
 
 TEST_CASE("no command prints the help and fails; --help succeeds") {

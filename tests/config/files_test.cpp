@@ -67,3 +67,21 @@ TEST_CASE("reads are bounded and say why they fail") {
                          ConfigError);
     CHECK(readFileIfExists(big, 4096)->size() == 2048);
 }
+
+TEST_CASE("writeFileAtomic keeps the last `backups` versions, newest in .bak, and no duplicate of the file") {
+    TempDir dir;
+    std::filesystem::path file = dir.path() / "moltbot.json";
+    for (const char *content : {"1\n", "2\n", "3\n", "4\n", "5\n"}) writeFileAtomic(file, content, WriteOptions{true, 3});
+    CHECK(readFile(file) == "5\n");
+    CHECK(readFile(backupPath(file)) == "4\n");
+    CHECK(readFile(backupPath(file, 1)) == "3\n");
+    CHECK(readFile(backupPath(file, 2)) == "2\n");
+    CHECK_FALSE(std::filesystem::exists(backupPath(file, 3)));
+    CHECK(backupPath(file, 2).string() == file.string() + ".bak.2");
+    // The backup already holds the file (as after a write that failed past it): the older ones stay where they are.
+    writeFileAtomic(backupPath(file), "5\n", WriteOptions{false});
+    writeFileAtomic(file, "6\n", WriteOptions{true, 3});
+    CHECK(readFile(backupPath(file)) == "5\n");
+    CHECK(readFile(backupPath(file, 1)) == "3\n");
+    CHECK(readFile(backupPath(file, 2)) == "2\n");
+}

@@ -130,3 +130,45 @@ TEST_CASE("the state block: backend, Redis URL and prefix, onStateError; errors 
     CHECK(onlyError("{state: {instances: 0}}") == "state.instances: expected an integer from 1 to 1000, found 0");
     CHECK(check("{state: {colour: 1}}").warnings.size() == 1);
 }
+
+TEST_CASE("an unknown key names the nearest known one at its level") {
+    Validation result = check("{agent: {}, agents: {defaults: {model: {primary: 'a/b', fallback: []}, "
+                              "models: {'m/x': {parms: {}, alias: 'x'}}}}, gateway: {prot: 1}, logs: {enable: true}}");
+    CHECK(result.ok());
+    REQUIRE(result.warnings.size() == 5);
+    CHECK(result.warnings[0].text() == "agent: unknown key (ignored); did you mean 'agents'?");
+    CHECK(result.warnings[1].text() == "agents.defaults.model.fallback: unknown key (ignored); did you mean 'fallbacks'?");
+    CHECK(result.warnings[2].text() == "agents.defaults.models[\"m/x\"].parms: unknown key (ignored); did you mean 'params'?");
+    CHECK(result.warnings[3].text() == "gateway.prot: unknown key (ignored); did you mean 'port'?");
+    CHECK(result.warnings[4].text() == "logs.enable: unknown key (ignored); did you mean 'enabled'?");
+}
+
+TEST_CASE("unknown params and routing keys are sent as written, and named with the nearest known one") {
+    Validation result = check("{agents: {defaults: {models: {'m/x': {"
+                              "params: {temprature: 0.5, cacheControlTTL: '1h', top_p: 0.9, topK: 5, brandNewParam: 1},"
+                              "provider: {allow_fallback: false, sort: 'price', experimental_key: 1}}}}}}");
+    CHECK(result.ok());
+    REQUIRE(result.warnings.size() == 5);
+    const std::string at = "agents.defaults.models[\"m/x\"].";
+    CHECK(result.warnings[0].text() ==
+          at + "params.temprature: not a parameter moltbot knows; sent to the provider as written; did you mean "
+               "'temperature'?");
+    CHECK(result.warnings[1].text() ==
+          at + "params.cacheControlTTL: not a parameter moltbot knows; sent to the provider as written; did you mean "
+               "'cacheControlTtl'?");
+    CHECK(result.warnings[2].text() == at + "params.brandNewParam: not a parameter moltbot knows; sent to the provider "
+                                            "as written");
+    CHECK(result.warnings[3].text() == at + "provider.allow_fallback: not an OpenRouter provider-routing key; sent as "
+                                            "written; did you mean 'allow_fallbacks'?");
+    CHECK(result.warnings[4].text() ==
+          at + "provider.experimental_key: not an OpenRouter provider-routing key; sent as written");
+}
+
+TEST_CASE("a provider's settings warn only about a near miss of a key moltbot reads") {
+    Validation result = check("{models: {providers: {local: {baseURL: 'http://127.0.0.1:1/v1', api: 'openai-completions', "
+                              "custom: 1}}}}");
+    CHECK(result.ok());
+    REQUIRE(result.warnings.size() == 1);
+    CHECK(result.warnings[0].text() ==
+          "models.providers.local.baseURL: unknown key (passed to the plugin as written); did you mean 'baseUrl'?");
+}

@@ -183,6 +183,30 @@ TEST_CASE("a model that does not exist is a 404 with suggestions, never answered
     CHECK(fixture.chatRequests().Empty());
 }
 
+TEST_CASE("a configured fallback that does not exist is left out, with one warning for the server's life, not one a request") {
+    ServeFixture fixture(R"({
+  agents: { defaults: { model: { primary: "openrouter/anthropic/claude-sonnet-4.5",
+                                 fallbacks: ["openrouter/openai/gpt-5.3-nonexistent", "openrouter/openai/gpt-5.2"] } } },
+})");
+    fixture.start();
+    for (int i = 0; i < 3; ++i) {
+        fixture.faults(R"([{"kind":"http","status":404,"match":{"model":"anthropic/claude-sonnet-4.5"},"times":1}])");
+        Response response = post(fixture.port(), kChat, chatBody("", "hi"));
+        REQUIRE(response.status == 200);
+        CHECK(response.header("x-moltbot-model") == kGpt);
+        CHECK(response.header("x-moltbot-attempts") == "2");  // the unknown fallback was never tried
+    }
+    std::string log = fixture.log();
+    INFO("the server said: " << log);
+    std::size_t warnings = 0;
+    for (std::size_t at = log.find("skipping an entry of agents.defaults.model.fallbacks"); at != std::string::npos;
+         at = log.find("skipping an entry of agents.defaults.model.fallbacks", at + 1)) {
+        ++warnings;
+    }
+    CHECK(warnings == 1);
+    CHECK(contains(log, "gpt-5.3-nonexistent"));
+}
+
 TEST_CASE("upstream failures map to statuses: 429 with Retry-After, 503, 400, and an SSE error after the first byte") {
     // Each case on a server of its own: the cooldowns one case starts would change the next.
     // A fresh server with `faults` armed, asked `body`.

@@ -56,6 +56,15 @@ TEST_CASE("meson install puts the binary, the plugins, the SDK and its docs in a
         CHECK(readFile(tree.docDir / "examples" / example) == readFile(sourcePath(std::string("docs/examples/") + example)));
     }
 
+    // The shell completions, where bash-completion, zsh and fish look, as `moltbot completion SHELL` prints them.
+    fs::path share = tree.prefix / "share";
+    for (auto [shell, file] : {std::pair{"bash", "bash-completion/completions/moltbot"},
+                               {"zsh", "zsh/site-functions/_moltbot"}, {"fish", "fish/vendor_completions.d/moltbot.fish"}}) {
+        INFO(file);
+        REQUIRE(fs::is_regular_file(share / file));
+        CHECK(readFile(share / file) == run({tree.binary.string(), "completion", shell}).out);
+    }
+
     // The CMake package sits beside the .pc files, in <libdir>.
     CHECK(fs::is_regular_file(tree.cmakeDir / "MoltbotPluginConfigVersion.cmake"));
     CHECK(tree.cmakeDir.parent_path().parent_path() == tree.pkgConfigDir.parent_path());
@@ -80,7 +89,7 @@ TEST_CASE("the .pc files are relocatable: moltbot-plugin is C only, moltbot-plug
     REQUIRE(pluginDir.exitCode == 0);
     CHECK(fs::equivalent(pluginDir.out.substr(0, pluginDir.out.find('\n')), tree.pluginDir));
     RunResult abi = run({"pkg-config", "--variable=abi_version", "moltbot-plugin"}, tree.pkgConfigEnv());
-    CHECK(abi.out == "1.0\n");
+    CHECK(abi.out == "1.1\n");
 
     RunResult cRequires = run({"pkg-config", "--print-requires", "moltbot-plugin"}, tree.pkgConfigEnv());
     CHECK(cRequires.exitCode == 0);

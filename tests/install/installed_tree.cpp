@@ -116,7 +116,7 @@ void checkLoadsFromStateDir(const InstalledTree &tree, const std::vector<BuiltPl
         }
         REQUIRE(found != nullptr);
         CHECK(std::string((*found)["path"].GetString()) == (folder / plugin.file.filename()).string());
-        CHECK(std::string((*found)["abi"].GetString()) == "1.0");
+        CHECK(std::string((*found)["abi"].GetString()) == "1.1");
         REQUIRE((*found)["prefixes"].Size() == 1);
         CHECK(std::string((*found)["prefixes"][0].GetString()) == plugin.prefix);
 

@@ -89,7 +89,7 @@ TEST_CASE("a CMake project builds C and C++ plugins with find_package(MoltbotPlu
     std::string found = readFile(build / "found.txt");
     INFO(found);
     CHECK(contains(found, "dir=" + tree.cmakeDir.string() + "\n"));
-    CHECK(contains(found, "abi=1.0\n"));
+    CHECK(contains(found, "abi=1.1\n"));
     CHECK(contains(found, "plugindir=" + tree.pluginDir.string() + "\n"));
     step({"cmake", "--build", build.string(), "-j", "2"}, options, work.path());
     checkLoadsFromStateDir(tree, builtPlugins(build));

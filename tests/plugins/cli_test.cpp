@@ -20,7 +20,7 @@ TEST_CASE("plugins list shows loaded, shadowed and skipped plugins and exits 0")
     CHECK(header.rfind("ID", 0) == 0);
     CHECK(contains(echo, "Echo"));
     CHECK(contains(echo, "1.0.0"));
-    CHECK(contains(echo, " 1.0 "));
+    CHECK(contains(echo, " 1.1 "));
     CHECK(contains(echo, fixturePlugin("echo").string()));
     // Columns line up: each row's path starts where the header's PATH does.
     CHECK(echo.find(fixturePlugin("echo").string()) == header.find("PATH"));
@@ -32,7 +32,7 @@ TEST_CASE("plugins list shows loaded, shadowed and skipped plugins and exits 0")
                                    "); shadowed: ai.moltbot.fixture.shadow (" + fixturePlugin("shadow").string() +
                                    ")\n"));
     CHECK(contains(result.out, "Skipped files:\n  " + fixturePlugin("abi2").string() +
-                                   ": ABI major 2 is not supported (host speaks 1.0)\n"));
+                                   ": ABI major 2 is not supported (host speaks 1.0 to 1.1)\n"));
 }
 
 TEST_CASE("plugins list --json is machine-readable") {
@@ -51,7 +51,7 @@ TEST_CASE("plugins list --json is machine-readable") {
     REQUIRE(plugins.Size() >= 3);
     CHECK(std::string(plugins[0]["id"].GetString()) == "ai.moltbot.fixture.cppecho");
     CHECK(std::string(plugins[0]["version"].GetString()) == "2.1.0");
-    CHECK(std::string(plugins[0]["abi"].GetString()) == "1.0");
+    CHECK(std::string(plugins[0]["abi"].GetString()) == "1.1");
     CHECK(std::string(plugins[0]["path"].GetString()) == fixturePlugin("cppecho").string());
     CHECK(std::string(plugins[1]["prefixes"][0].GetString()) == "echo");
     CHECK(std::string(plugins[1]["capabilities"][1].GetString()) == "list_models");

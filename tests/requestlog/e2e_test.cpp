@@ -186,7 +186,7 @@ TEST_CASE("logs off stops logging and -c says why; logs on starts again") {
     RunResult off = run({"logs", "off"});
     CHECK(off.exitCode == 0);
     CHECK(contains(off.out, "Request logging is off"));
-    CHECK(contains(moltbot::test::readFile(run.state / "moltbot.json"), "\"enabled\": false"));
+    CHECK(run({"config", "get", "logs.enabled"}).out == "false\n");
     rapidjson::Document unlogged = run.ask({"-m", "not logged"});
     CHECK(unlogged["conversation_id"].IsNull());
     RunResult carryOn = run({"agent", "-c", "-m", "x"});

@@ -1,9 +1,13 @@
-// `moltbot models list` end to end against the simulator's catalog: the table, the tags, --all, --provider,
-// --json, --plain, and the catalog cache.
+// `moltbot models list` end to end against the simulator's catalog: the table on a terminal (refs never cut, prices,
+// wrapped tags), whole refs on a pipe, the tags, --all, search terms, --free, --provider, --json, --plain, and the
+// catalog cache.
 #include "tests/seed/seed_support.hpp"
+#include "tests/support/terminal.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 using namespace moltbot::seed;
@@ -47,6 +51,24 @@ std::string row(const std::string &table, const std::string &key) {
     return "";
 }
 
+// `models list ARGS` on a terminal `columns` wide, as a user sees it (stdout and stderr together, "\n" line ends).
+std::string onTerminal(const Seed &seed, std::vector<std::string> args, int columns = 200, bool withKey = true) {
+    args.insert(args.begin(), {moltbot::test::moltbotBinary().string(), "models", "list"});
+    std::map<std::string, std::string> env{{"HOME", seed.home.path().string()},
+                                           {"OPENROUTER_BASE_URL", seed.baseUrl},
+                                           {"COLUMNS", std::to_string(columns)}};
+    if (withKey) env["OPENROUTER_API_KEY"] = kKey;
+    moltbot::test::TerminalResult result = moltbot::test::runOnTerminal(args, env, {});
+    CHECK(result.exitCode == 0);
+    CHECK_FALSE(result.timedOut);
+    std::string text;
+    for (char c : result.transcript) {
+        if (c != '\r') text += c;
+    }
+    CHECK_FALSE(contains(text, kKey));
+    return text;
+}
+
 std::size_t catalogFetches(Seed &seed) {
     std::size_t fetches = 0;
     rapidjson::Document log = seed.requests();
@@ -58,29 +80,124 @@ std::size_t catalogFetches(Seed &seed) {
 
 }  // namespace
 
-TEST_CASE("the table: columns, and the tags default, fallback#N, configured, alias: and missing") {
+TEST_CASE("the table on a terminal: columns with prices, and the tags default, fallback#N, configured, alias:, missing") {
     Seed seed;
     seed.config(kTagged);
-    RunResult result = seed.moltbotWithKey({"models", "list"});
-    CHECK(result.exitCode == 0);
-    auto table = lines(result.out);
+    std::string out = onTerminal(seed, {});
+    auto table = lines(out);
     REQUIRE(table.size() == 6);
-    CHECK(row(result.out, "Model") == "Model Input Ctx Local Auth Tags");
-    CHECK(row(result.out, "openrouter/anthropic/claude-sonnet-4-5") ==
-          "openrouter/anthropic/claude-sonnet-4-5 text+image 1000k yes yes default,configured,alias:sonnet");
-    CHECK(row(result.out, "openrouter/openai/gpt-5.2") == "openrouter/openai/gpt-5.2 text+image 400k yes yes fallback#1");
-    CHECK(row(result.out, "openrouter/x-ai/grok-4") == "openrouter/x-ai/grok-4 text+image 256k yes yes fallback#2");
-    CHECK(row(result.out, "openrouter/openai/gpt-4o-mini") ==
-          "openrouter/openai/gpt-4o-mini text+image 128k yes yes configured,alias:mini");
-    CHECK(row(result.out, "openrouter/nobody/no-such-model") ==
-          "openrouter/nobody/no-such-model - - - - configured,missing");
+    CHECK(row(out, "Model") == "Model Input Ctx In $/M Out $/M Local Auth Tags");
+    CHECK(row(out, "openrouter/anthropic/claude-sonnet-4-5") ==
+          "openrouter/anthropic/claude-sonnet-4-5 text+image 1000k 3.00 15.00 yes yes default,configured,alias:sonnet");
+    CHECK(row(out, "openrouter/openai/gpt-5.2") == "openrouter/openai/gpt-5.2 text+image 400k 1.75 14.00 yes yes fallback#1");
+    CHECK(row(out, "openrouter/x-ai/grok-4") == "openrouter/x-ai/grok-4 text+image 256k 3.00 15.00 yes yes fallback#2");
+    CHECK(row(out, "openrouter/openai/gpt-4o-mini").starts_with("openrouter/openai/gpt-4o-mini text+image 128k "));
+    CHECK(row(out, "openrouter/openai/gpt-4o-mini").ends_with(" yes yes configured,alias:mini"));
+    CHECK(row(out, "openrouter/nobody/no-such-model") == "openrouter/nobody/no-such-model - - - - - - configured,missing");
     // Columns line up under the header.
     std::size_t tags = table[0].find("Tags");
     CHECK(table[1].find("default") == tags);
 
     // Without a key the Auth column says so.
-    RunResult keyless = seed.moltbot({"models", "list"});
-    CHECK(row(keyless.out, "openrouter/openai/gpt-5.2") == "openrouter/openai/gpt-5.2 text+image 400k yes no fallback#1");
+    std::string keyless = onTerminal(seed, {}, 200, false);
+    CHECK(row(keyless, "openrouter/openai/gpt-5.2") ==
+          "openrouter/openai/gpt-5.2 text+image 400k 1.75 14.00 yes no fallback#1");
+}
+
+TEST_CASE("a narrow terminal never cuts a ref: the tags wrap under their column") {
+    Seed seed;
+    seed.config(kTagged);
+    std::string out = onTerminal(seed, {}, 110);
+    auto table = lines(out);
+    std::size_t tags = table[0].find("Tags");
+    REQUIRE(tags != std::string::npos);
+    REQUIRE(tags > 80);  // the sonnet row's tags (31 characters) cannot fit in what is left of 110 columns
+    for (const auto &line : table) CHECK(line.size() <= 110);
+    // The sonnet row's tags go on, indented to their column, on the lines after it.
+    std::size_t at = 0;
+    while (at < table.size() && !table[at].starts_with("openrouter/anthropic/claude-sonnet-4-5 ")) ++at;
+    REQUIRE(at < table.size());
+    std::string allTags = table[at].substr(tags);
+    std::size_t next = at + 1;
+    for (; next < table.size() && table[next].starts_with(" "); ++next) {
+        CHECK(table[next].find_first_not_of(' ') == tags);
+        allTags += table[next].substr(tags);
+    }
+    CHECK(next > at + 1);
+    CHECK(allTags == "default,configured,alias:sonnet");
+
+    // Narrower than a ref: the ref stays whole and the line runs over.
+    std::string tiny = onTerminal(seed, {}, 30);
+    CHECK(contains(tiny, "\nopenrouter/anthropic/claude-sonnet-4-5 "));
+    CHECK(contains(tiny, "\nopenrouter/nobody/no-such-model "));
+}
+
+TEST_CASE("on a pipe, whole refs one per line, as with --plain") {
+    Seed seed;
+    seed.config(kTagged);
+    RunResult piped = seed.moltbotWithKey({"models", "list"});
+    CHECK(piped.exitCode == 0);
+    CHECK(piped.out == seed.moltbotWithKey({"models", "list", "--plain"}).out);
+    CHECK(piped.out == "openrouter/anthropic/claude-sonnet-4-5\nopenrouter/openai/gpt-5.2\nopenrouter/x-ai/grok-4\n"
+                       "openrouter/openai/gpt-4o-mini\nopenrouter/nobody/no-such-model\n");
+    // A long ref is never cut on a pipe either.
+    RunResult all = seed.moltbotWithKey({"models", "list", "--all"});
+    std::size_t longest = 0;
+    for (const auto &ref : lines(all.out)) {
+        CHECK(ref.starts_with("openrouter/"));
+        CHECK(ref.find(' ') == std::string::npos);
+        CHECK_FALSE(ref.ends_with("..."));
+        longest = std::max(longest, ref.size());
+    }
+    CHECK(longest > 42);  // the old table cut refs at 42 characters
+}
+
+TEST_CASE("search terms and --free narrow the list; --json has prices and the free flag") {
+    Seed seed;
+    RunResult claude = seed.moltbotWithKey({"models", "list", "--all", "claude"});
+    CHECK(claude.exitCode == 0);
+    auto refs = lines(claude.out);
+    REQUIRE(refs.size() >= 3);
+    for (const auto &ref : refs) CHECK(contains(ref, "claude"));
+    CHECK(contains(claude.out, "openrouter/anthropic/claude-sonnet-4.5\n"));
+
+    // Every term must match, ignoring case; the model's name counts too.
+    RunResult two = seed.moltbotWithKey({"models", "list", "--all", "CLAUDE", "sonnet"});
+    for (const auto &ref : lines(two.out)) CHECK(contains(ref, "sonnet"));
+    CHECK(lines(two.out).size() < refs.size());
+    RunResult byName = seed.moltbotWithKey({"models", "list", "--all", "Anthropic: Claude Sonnet 4.5"});
+    CHECK(contains(byName.out, "openrouter/anthropic/claude-sonnet-4.5\n"));
+
+    RunResult none = seed.moltbotWithKey({"models", "list", "--all", "no-model-is-called-this"});
+    CHECK(none.exitCode == 0);
+    CHECK(none.out.empty());
+    CHECK(contains(none.err, "No models found."));
+
+    RunResult freeOnly = seed.moltbotWithKey({"models", "list", "--all", "--free", "--json"});
+    CHECK(freeOnly.exitCode == 0);
+    auto json = moltbot::sim::test::parseJson(freeOnly.out);
+    REQUIRE(json["count"].GetInt() > 0);
+    for (const auto &model : json["models"].GetArray()) {
+        CAPTURE(model["key"].GetString());
+        CHECK(model["free"].GetBool());
+        CHECK(model["inputPerMillion"].GetDouble() == 0);
+        CHECK(model["outputPerMillion"].GetDouble() == 0);
+    }
+    RunResult freeClaude = seed.moltbotWithKey({"models", "list", "--all", "--free", "claude"});
+    CHECK(freeClaude.out.empty());
+
+    RunResult sonnet = seed.moltbotWithKey({"models", "list", "--all", "--json", "claude-sonnet-4.5"});
+    auto doc = moltbot::sim::test::parseJson(sonnet.out);
+    bool found = false;
+    for (const auto &model : doc["models"].GetArray()) {
+        if (std::string(model["key"].GetString()) != "openrouter/anthropic/claude-sonnet-4.5") continue;
+        found = true;
+        CHECK(model["inputPerMillion"].GetDouble() == doctest::Approx(3.0));
+        CHECK(model["outputPerMillion"].GetDouble() == doctest::Approx(15.0));
+        CHECK_FALSE(model["free"].GetBool());
+        CHECK(model["contextWindow"].GetInt64() == 1000000);
+    }
+    CHECK(found);
 }
 
 TEST_CASE("--all lists the whole catalog; --provider narrows it") {
@@ -90,8 +207,8 @@ TEST_CASE("--all lists the whole catalog; --provider narrows it") {
     std::size_t openrouter = 0;
     for (const auto &line : lines(all.out)) openrouter += line.starts_with("openrouter/") ? 1 : 0;
     CHECK(openrouter >= 400);
-    CHECK(contains(all.out, "openrouter/anthropic/claude-sonnet-4.5 "));
-    CHECK(contains(all.out, "openrouter/openrouter/auto "));
+    CHECK(contains(all.out, "\nopenrouter/anthropic/claude-sonnet-4.5\n"));
+    CHECK(contains(all.out, "\nopenrouter/openrouter/auto\n"));
 
     RunResult only = seed.moltbotWithKey({"models", "list", "--all", "--provider", "openrouter", "--plain"});
     CHECK(only.exitCode == 0);
@@ -101,7 +218,9 @@ TEST_CASE("--all lists the whole catalog; --provider narrows it") {
 
     RunResult none = seed.moltbotWithKey({"models", "list", "--all", "--provider", "nosuchprefix"});
     CHECK(none.exitCode == 0);
-    CHECK(none.out == "No models found.\n");
+    CHECK(none.out.empty());
+    CHECK(none.err == "No models found.\n");
+    CHECK(onTerminal(seed, {"--all", "--provider", "nosuchprefix"}) == "No models found.\n");
 }
 
 TEST_CASE("--json: count and one object per model; --plain: one key per line; not both") {
@@ -117,6 +236,9 @@ TEST_CASE("--json: count and one object per model; --plain: one key per line; no
     CHECK(std::string(sonnet["name"].GetString()) == "Anthropic: Claude Sonnet 4.5");
     CHECK(std::string(sonnet["input"].GetString()) == "text+image");
     CHECK(sonnet["contextWindow"].GetInt64() == 1000000);
+    CHECK(sonnet["inputPerMillion"].GetDouble() == doctest::Approx(3.0));
+    CHECK(sonnet["outputPerMillion"].GetDouble() == doctest::Approx(15.0));
+    CHECK_FALSE(sonnet["free"].GetBool());
     CHECK(sonnet["local"].GetBool());
     CHECK(sonnet["available"].GetBool());
     CHECK_FALSE(sonnet["missing"].GetBool());
@@ -127,6 +249,8 @@ TEST_CASE("--json: count and one object per model; --plain: one key per line; no
     CHECK(missing["missing"].GetBool());
     CHECK(missing["name"].IsNull());
     CHECK(missing["contextWindow"].IsNull());
+    CHECK(missing["inputPerMillion"].IsNull());
+    CHECK_FALSE(missing["free"].GetBool());
 
     RunResult plain = seed.moltbotWithKey({"models", "list", "--plain"});
     CHECK(plain.exitCode == 0);
@@ -158,7 +282,6 @@ TEST_CASE("the catalog is cached: no refetch, offline still works, --refresh fet
     RunResult offline = seed.moltbotWithKey({"models", "list", "--all", "--plain"});
     CHECK(offline.exitCode == 0);
     CHECK(offline.out == first.out);
-    RunResult table = seed.moltbotWithKey({"models", "list"});
-    CHECK(table.exitCode == 0);
-    CHECK(row(table.out, "openrouter/openai/gpt-5.2") == "openrouter/openai/gpt-5.2 text+image 400k yes yes fallback#1");
+    CHECK(row(onTerminal(seed, {}), "openrouter/openai/gpt-5.2") ==
+          "openrouter/openai/gpt-5.2 text+image 400k 1.75 14.00 yes yes fallback#1");
 }

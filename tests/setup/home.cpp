@@ -11,6 +11,8 @@ RunResult Home::run(const std::vector<std::string> &args, const std::map<std::st
     RunOptions options;
     options.env = env;
     options.env.emplace("HOME", path().string());
+    // Nothing here may reach the real OpenRouter (models status --check reads the catalog): a closed local port.
+    options.env.emplace("OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1");
     options.input = input;
     return moltbot::test::run(argv, options);
 }

@@ -1,6 +1,6 @@
 // moltbot onboard through the real binary: the commands of the OpenRouter page, merging, and every refusal.
 #include "tests/setup/home.hpp"
-#include "tests/setup/terminal.hpp"
+#include "tests/support/terminal.hpp"
 
 #include <doctest/doctest.h>
 
@@ -54,9 +54,10 @@ TEST_CASE("onboarding merges into an existing config: other settings stay, a set
     RunResult first = home.run(kPageCommand);
     REQUIRE(first.exitCode == 0);
     std::string merged = readFile(home.config());
-    CHECK(merged.find("\"OTHER_VAR\": \"x\"") != std::string::npos);
-    CHECK(merged.find("\"alias\": \"gpt\"") != std::string::npos);
-    CHECK(merged.find("\"primary\": \"openrouter/auto\"") != std::string::npos);
+    // Only the new key is written: the user's comment and JSON5 spellings stay.
+    CHECK(merged == "// my settings\n{\n  env: {OTHER_VAR: 'x'},\n  agents: {defaults: {models: "
+                    "{'openrouter/openai/gpt-5.2': {alias: 'gpt'}}, \"model\": {\"primary\":\"openrouter/auto\"}}},\n}\n");
+    CHECK(home.run({"config", "get", "agents.defaults.model.primary"}).out == "openrouter/auto\n");
     CHECK(readFile(home.config().string() + ".bak") == original);
 
     home.run({"config", "set", "agents.defaults.model.primary", "openrouter/anthropic/claude-sonnet-4-5"});

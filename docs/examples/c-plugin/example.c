@@ -82,5 +82,6 @@ static const mb_plugin_entry example_entry = {
 };
 
 /* The one exported symbol, moltbot_plugin_negotiate: it answers with the entry when the host's ABI range includes the
- * version this file was compiled for, and MB_ERR_INCOMPATIBLE otherwise. */
+ * version this file was compiled for, and MB_ERR_INCOMPATIBLE otherwise. (MB_ABI_CURRENT is the header's version, 1.1
+ * today; this example uses nothing of 1.1, so MB_ABI_MAKE_VERSION(1, 0) would also load it in 1.0 hosts.) */
 MB_PLUGIN_NEGOTIATE(&example_entry);

@@ -1,18 +1,19 @@
 /*
  * A provider built against a frozen ABI header: tests/abi/frozen/moltbot/plugin-1.0.h (a byte copy of the 1.0
- * header, kept forever) or, with MB_TEST_GROWN, the test-only 1.1 header. It streams
- * "<prefix> plugin built for ABI <version>" and is otherwise as small as a provider can be.
- * The grown build answers ABI 1.1 to a host that offers it and 1.0 to one that does not; its descriptor is the
- * bigger 1.1 struct either way, which a 1.0 host reads only as far as it knows.
+ * header, kept forever) or, with MB_TEST_GROWN, the test-only 1.2 header (one minor version ahead of the real one).
+ * It streams "<prefix> plugin built for ABI <negotiated version>" and is otherwise as small as a provider can be.
+ * The grown build answers the newest version both sides speak: 1.2 to a host that offers it, 1.1 to this host, 1.0 to
+ * a 1.0 host; its descriptor is the bigger 1.2 struct either way, which an older host reads only as far as it knows.
  */
 #ifdef MB_TEST_GROWN
-#include "plugin-1.1-test.h"
+#include "plugin-1.2-test.h"
 #define PREFIX "grown"
 #else
 #include <moltbot/plugin-1.0.h>
 #define PREFIX "frozen"
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,9 @@ static int32_t versioned_stream(mb_instance *instance, const char *request, size
     (void)options;
     (void)options_len;
     (void)error;
-    const char *text = MB_ABI_VERSION_MINOR(g_abi) == 1 ? "{\"text\":\"" PREFIX " plugin built for ABI 1.1\"}"
-                                                        : "{\"text\":\"" PREFIX " plugin built for ABI 1.0\"}";
+    char text[96];
+    snprintf(text, sizeof text, "{\"text\":\"" PREFIX " plugin built for ABI %u.%u\"}",
+             (unsigned)MB_ABI_VERSION_MAJOR(g_abi), (unsigned)MB_ABI_VERSION_MINOR(g_abi));
     static const char done[] = "{\"finish_reason\":\"stop\"}";
     if (call->emit(call, MB_EVENT_TEXT_DELTA, text, strlen(text)) != 0) return MB_ERR_CANCELLED;
     return call->emit(call, MB_EVENT_DONE, done, sizeof done - 1) != 0 ? MB_ERR_CANCELLED : MB_OK;
@@ -60,11 +62,11 @@ static const char *const versioned_prefixes[] = {PREFIX, NULL};
      versioned_prefixes, NULL, &versioned_vtable}
 
 #ifdef MB_TEST_GROWN
-static const mb_provider_descriptor_1_1 versioned_descriptor = {
-    DESCRIPTOR_1_0(sizeof(mb_provider_descriptor_1_1)), "https://example.org/docs",
+static const mb_provider_descriptor_1_2 versioned_descriptor = {
+    DESCRIPTOR_1_0(sizeof(mb_provider_descriptor_1_2)), "https://example.org/docs",
 };
 #define DESCRIPTOR_POINTER ((const mb_provider_descriptor *)&versioned_descriptor)
-#define NEWEST MB_ABI_TEST_1_1
+#define NEWEST MB_ABI_TEST_1_2
 #else
 static const mb_provider_descriptor versioned_descriptor = DESCRIPTOR_1_0(sizeof(mb_provider_descriptor));
 #define DESCRIPTOR_POINTER (&versioned_descriptor)

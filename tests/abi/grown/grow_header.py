@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes <moltbot/plugin.h> as the next minor version would grow it (docs/abi.md §3), for tests/abi/grown, which
 builds the real plugin loader against it. MB_ABI_CURRENT_MINOR goes up by one, and every struct the host reads from
-a plugin gains one field at its end: mb_provider_descriptor the `docs_url` of tests/abi/frozen/plugin-1.1-test.h (the
-same layout, so the grown fixture plugin built from that header fits), the others a test field.
+a plugin gains one field at its end: mb_provider_descriptor the `docs_url` of tests/abi/frozen/plugin-1.<N+1>-test.h
+(the same layout, so the grown fixture plugin built from that header fits), the others a test field. The version is
+always the real header's plus one (1.1 today, so the grown header is 1.2), like the test-only header.
 
 Usage: grow_header.py <plugin.h> <output>"""
 import re

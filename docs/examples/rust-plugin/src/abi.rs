@@ -1,4 +1,4 @@
-//! Rust bindings for the whole of <moltbot/plugin.h> (ABI 1.0), written by hand with only the standard library.
+//! Rust bindings for the whole of <moltbot/plugin.h> (ABI 1.1), written by hand with only the standard library.
 //!
 //! Every struct is #[repr(C)] with the header's field order and types; every macro of the header has a constant or a
 //! `const fn` of the same name; nullable C function pointers are `Option<unsafe extern "C" fn ...>`, so that NULL
@@ -27,7 +27,7 @@ pub const fn MB_ABI_VERSION_MINOR(version: u32) -> u32 {
 
 /// The version these bindings describe.
 pub const MB_ABI_CURRENT_MAJOR: u32 = 1;
-pub const MB_ABI_CURRENT_MINOR: u32 = 0;
+pub const MB_ABI_CURRENT_MINOR: u32 = 1;
 pub const MB_ABI_CURRENT: u32 = MB_ABI_MAKE_VERSION(MB_ABI_CURRENT_MAJOR, MB_ABI_CURRENT_MINOR);
 
 /// The one exported symbol of every plugin, fixed forever (export it with `#[no_mangle]`).
@@ -163,6 +163,8 @@ pub const MB_CAP_LIST_MODELS: u32 = 0x4;
 pub const MB_CAP_REASONING: u32 = 0x8;
 pub const MB_CAP_PROMPT_CACHE: u32 = 0x10;
 pub const MB_CAP_CONFIG_PREFIXES: u32 = 0x20;
+/// since 1.1: the provider needs no API key; ignored by the host from a plugin that negotiated 1.0.
+pub const MB_CAP_NO_API_KEY: u32 = 0x40;
 
 /// `mb_provider_vtable.create`
 pub type mb_create_fn = unsafe extern "C" fn(host: *const mb_host_api, config_json: *const c_char, config_len: usize,

@@ -1,5 +1,5 @@
 /*
- * moltbot/plugin.h - the moltbot provider plugin C ABI, version 1.0.
+ * moltbot/plugin.h - the moltbot provider plugin C ABI, version 1.1.
  *
  * This is the only file a plugin needs. It is C99/C11 and C++ clean and depends only on <stdint.h> and <stddef.h>.
  * docs/abi.md is the normative description; this header states the same rules next to each declaration.
@@ -37,9 +37,9 @@ extern "C" {
 #define MB_ABI_VERSION_MAJOR(version) (((uint32_t)(version)) >> 16)
 #define MB_ABI_VERSION_MINOR(version) (((uint32_t)(version)) & 0xFFFFu)
 
-/* The version this header describes. */
+/* The version this header describes. 1.1 added MB_CAP_NO_API_KEY; no struct changed (docs/abi-changelog.md). */
 #define MB_ABI_CURRENT_MAJOR 1
-#define MB_ABI_CURRENT_MINOR 0
+#define MB_ABI_CURRENT_MINOR 1
 #define MB_ABI_CURRENT MB_ABI_MAKE_VERSION(MB_ABI_CURRENT_MAJOR, MB_ABI_CURRENT_MINOR)
 
 /* The one exported symbol of every plugin, fixed forever. */
@@ -186,6 +186,10 @@ typedef struct mb_instance mb_instance; /* plugin-defined */
 #define MB_CAP_REASONING 0x8u       /* reasoning deltas may be emitted */
 #define MB_CAP_PROMPT_CACHE 0x10u   /* prompt caching and cached-token accounting */
 #define MB_CAP_CONFIG_PREFIXES 0x20u /* serves prefixes named in the config (models.providers.<name>.api) */
+/* since 1.1: the provider needs no API key (a local server, say): the host counts it as available without one and
+ * never asks the user for one. secret_get still answers when the user configured a key anyway. The host honours
+ * this bit only from a plugin that negotiated 1.1 or later; under 1.0 it is ignored, like every bit 1.0 lacks. */
+#define MB_CAP_NO_API_KEY 0x40u
 
 /*
  * A provider instance is thread-safe: the gateway calls one instance from many threads at once.
@@ -219,7 +223,7 @@ typedef struct mb_provider_vtable {
 /* A static description of one provider. Reading it needs no init, no network and no secrets. */
 typedef struct mb_provider_descriptor {
     uint32_t struct_size;
-    uint32_t capabilities;          /* MB_CAP_* */
+    uint32_t capabilities;          /* MB_CAP_*: the host ignores bits the negotiated version does not define */
     const char *id;                 /* reverse-DNS, e.g. "ai.moltbot.openrouter" */
     const char *name;               /* display name */
     const char *version;            /* the provider's own version, e.g. "1.2.0" */

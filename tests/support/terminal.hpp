@@ -13,6 +13,9 @@ namespace moltbot::test {
 struct TerminalStep {
     std::string waitFor;
     std::string send;
+    // Also wait until the program has put the terminal in raw mode (a line editor reading keys), so that keys are
+    // never typed into the cooked terminal of the moment before, as a person could not type them.
+    bool raw = false;
 };
 
 struct TerminalResult {

@@ -1,4 +1,4 @@
-#include "tests/setup/terminal.hpp"
+#include "tests/support/terminal.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -53,7 +53,11 @@ TerminalResult runOnTerminal(const std::vector<std::string> &argv, const std::ma
     for (;;) {
         if (step < script.size()) {
             std::size_t found = result.transcript.find(script[step].waitFor, searchFrom);
-            if (found != std::string::npos) {
+            termios mode{};
+            bool cooked = script[step].raw && ::tcgetattr(master, &mode) == 0 && (mode.c_lflag & ICANON) != 0;
+            if (found != std::string::npos && cooked) {
+                ::usleep(5000);  // seen, but the program has not switched the terminal to raw mode yet
+            } else if (found != std::string::npos) {
                 searchFrom = found + script[step].waitFor.size();
                 if (::write(master, script[step].send.data(), script[step].send.size()) < 0) break;
                 ++step;
