@@ -12,6 +12,7 @@
 
 #include <Poco/Util/Option.h>
 
+#include <iostream>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -77,7 +78,7 @@ std::string oneName(const Invocation &invocation, const std::string &command) {
 
 // The configured state backend (the config's state block): the keys file, or the Redis the gateways share.
 std::unique_ptr<state::Backend> openBackend() {
-    config::Config config = loadConfig(false);
+    config::Config config = loadConfig(false, std::cerr);  // the config's warnings, on standard error
     return reportConfigErrors([&] { return state::open(state::Options::fromConfig(config)); });
 }
 
