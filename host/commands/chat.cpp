@@ -2,6 +2,8 @@
 
 #include "host/cli.hpp"
 
+#include <moltbot/sdk/http.hpp>
+
 #include <ostream>
 
 namespace moltbot::cli {
@@ -23,13 +25,6 @@ constexpr SlashCommand kSlashCommands[] = {
     {"/exit", "", "leave (so do Ctrl-D and Ctrl-C twice at the prompt)"},
 };
 
-std::string trimmed(const std::string &text) {
-    std::size_t begin = text.find_first_not_of(" \t\r");
-    if (begin == std::string::npos) return {};
-    std::size_t end = text.find_last_not_of(" \t\r");
-    return text.substr(begin, end - begin + 1);
-}
-
 void printHelp(std::ostream &err) {
     err << "Commands:\n";
     for (const auto &command : kSlashCommands) {
@@ -44,7 +39,7 @@ void printHelp(std::ostream &err) {
 bool runSlash(const ChatHooks &hooks, const std::string &line, std::ostream &err) {
     std::size_t space = line.find_first_of(" \t");
     std::string word = line.substr(0, space);
-    std::string argument = space == std::string::npos ? "" : trimmed(line.substr(space));
+    std::string argument = space == std::string::npos ? "" : std::string(sdk::trim(std::string_view(line).substr(space)));
     const SlashCommand *command = nullptr;
     std::vector<std::string> names;
     for (const auto &candidate : kSlashCommands) {
@@ -103,7 +98,7 @@ int runChat(const ChatHooks &hooks, LineEditor &editor, std::ostream &err) {
             return last;
         }
         interruptsInARow = 0;
-        std::string text = trimmed(line);
+        std::string text(sdk::trim(line));
         if (text.empty()) continue;
         if (std::string why = editor.remember(line); !why.empty()) {
             err << "moltbot: warning: could not save the chat history: " << why << "\n";

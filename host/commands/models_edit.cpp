@@ -8,6 +8,7 @@
 #include "core/session/session.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/group.hpp"
+#include "host/commands/table.hpp"
 
 #include <Poco/Util/Option.h>
 
@@ -110,13 +111,6 @@ void saveAndReport(const Invocation &invocation, Streams streams, config::Config
     streams.out << summary << "\n";
 }
 
-std::string joined(const std::vector<std::string> &items) {
-    if (items.empty()) return "-";
-    std::string text;
-    for (const auto &item : items) text += (text.empty() ? "" : ", ") + item;
-    return text;
-}
-
 // The alias or ref as it resolves in `config`: what a fallback is compared by.
 std::string resolved(const config::Config &config, const std::string &name) {
     return config.resolveAlias(name).value_or(name);
@@ -204,7 +198,7 @@ public:
             requireExisting(invocation, ref, /*aliasAllowed=*/true, streams);
             fallbacks.push_back(ref);
             saveFallbacks(editor, fallbacks);
-            saveAndReport(invocation, streams, editor, "set", kFallbacks, "Fallbacks: " + joined(fallbacks));
+            saveAndReport(invocation, streams, editor, "set", kFallbacks, "Fallbacks: " + commaListOrDash(fallbacks));
             return kOk;
         });
     }
@@ -232,11 +226,11 @@ public:
                 if (entry != ref && resolved(config, entry) != target) kept.push_back(entry);
             }
             if (kept.size() == fallbacks.size()) {
-                throw UsageError{"'" + ref + "' is not in agents.defaults.model.fallbacks (" + joined(fallbacks) + ")" +
+                throw UsageError{"'" + ref + "' is not in agents.defaults.model.fallbacks (" + commaListOrDash(fallbacks) + ")" +
                                  util::didYouMean(util::nearest(ref, fallbacks, 2))};
             }
             saveFallbacks(editor, kept);
-            saveAndReport(invocation, streams, editor, "set", kFallbacks, "Fallbacks: " + joined(kept));
+            saveAndReport(invocation, streams, editor, "set", kFallbacks, "Fallbacks: " + commaListOrDash(kept));
             return kOk;
         });
     }

@@ -10,6 +10,7 @@
 #include "core/util/secrets.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/group.hpp"
+#include "host/commands/table.hpp"
 #include "host/commands/models_probe.hpp"
 
 #include <Poco/Util/Option.h>
@@ -30,13 +31,6 @@ struct ProviderKey {
 
     bool missing() const { return key.key.empty() && keyRequired; }
 };
-
-std::string joined(const std::vector<std::string> &items) {
-    if (items.empty()) return "-";
-    std::string out;
-    for (const auto &item : items) out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
 
 // "Label (n)     : " padded as the original tool did, so the values line up.
 std::string label(const std::string &text) {
@@ -224,9 +218,9 @@ private:
         if (resolvedPrimary != primary) defaultText += " (from " + primary + ")";
         out << label("Config") << config.path().string() << (config.fileExists() ? "" : " (no file yet)") << "\n"
             << label("Default") << defaultText << "\n"
-            << label("Fallbacks (" + std::to_string(fallbacks.size()) + ")") << joined(fallbacks) << "\n"
-            << label("Aliases (" + std::to_string(aliases.size()) + ")") << joined(aliases) << "\n"
-            << label("Configured models (" + std::to_string(configured.size()) + ")") << joined(configured) << "\n"
+            << label("Fallbacks (" + std::to_string(fallbacks.size()) + ")") << commaListOrDash(fallbacks) << "\n"
+            << label("Aliases (" + std::to_string(aliases.size()) + ")") << commaListOrDash(aliases) << "\n"
+            << label("Configured models (" + std::to_string(configured.size()) + ")") << commaListOrDash(configured) << "\n"
             << "\nAuth overview\n"
             << label("Credentials") << config::credentialsPath().string() << "\n";
         if (keys.empty()) out << "- no provider in use\n";

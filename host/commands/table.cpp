@@ -21,4 +21,11 @@ void printTable(std::ostream &out, const std::vector<std::vector<std::string>> &
     }
 }
 
+std::string commaListOrDash(const std::vector<std::string> &items) {
+    if (items.empty()) return "-";
+    std::string text;
+    for (const auto &item : items) text += (text.empty() ? "" : ", ") + item;
+    return text;
+}
+
 }  // namespace moltbot::cli
