@@ -55,6 +55,7 @@ TEST_CASE("chat: slash commands switch the model, set the system prompt, save, c
         {"you> ", "/model faulty/options\r"},
         {"you> ", "second\r"},
         {"you> ", "/save " + chat.path("chat.json") + "\r"},
+        {"you> ", "/save " + chat.path("chat.json/inside-a-file.json") + "\r"},
         {"you> ", "/clear\r"},
         {"you> ", "/save " + chat.path("cleared.json") + "\r"},
         {"you> ", "/help\r"},
@@ -70,6 +71,9 @@ TEST_CASE("chat: slash commands switch the model, set the system prompt, save, c
     CHECK(contains(result.transcript, "Chatting with faulty/options from the next turn on."));
     CHECK(contains(result.transcript, "[faulty/options via Faulty Cloud"));
     CHECK(contains(result.transcript, "/model REF"));  // the help lists the commands
+    // A file that cannot be written is named, the chat goes on, and the file in the way stays as it was.
+    CHECK(contains(result.transcript,
+                   "moltbot: could not save the conversation to " + chat.path("chat.json/inside-a-file.json") + ": "));
 
     rapidjson::Document saved = chat.saved("chat.json");
     CHECK(std::string(saved["model"].GetString()) == "faulty/options");
