@@ -7,7 +7,7 @@ packages=(
   meson ninja-build g++ pkg-config cmake python3
   libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev prometheus-cpp-dev libedit-dev
   curl binutils
-  redis-server haproxy  # tests/scaleout: the Redis several moltbot serve share (state.backend "redis"), a balancer
+  redis-server haproxy nginx-light  # tests/scaleout: the Redis several moltbot serve share, two balancers
   bash zsh fish  # the shells the completion scripts are tested in (tests/cli/completion_test.cpp)
   "$@"
 )

@@ -1,32 +1,12 @@
 #include "tests/support/haproxy.hpp"
 
-#include "tests/support/redis_server.hpp"
+#include "tests/support/ports.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 
 namespace moltbot::test {
-
-namespace {
-
-bool accepts(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    bool connected = ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0;
-    ::close(fd);
-    return connected;
-}
-
-}  // namespace
 
 Haproxy::Haproxy(const std::vector<int> &serverPorts) : port_(freeLoopbackPort()) {
     std::string config =
@@ -55,7 +35,7 @@ Haproxy::Haproxy(const std::vector<int> &serverPorts) : port_(freeLoopbackPort()
     options.env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     server_ = std::make_unique<Background>(std::vector<std::string>{"haproxy", "-db", "-f", file.string()}, options);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!accepts(port_)) {
+    while (!loopbackAccepts(port_)) {
         if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("haproxy did not start: " + log());
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -2,15 +2,13 @@
 // folder, killed by its PID when the object goes (moltbot::test::Background), whatever happened in the test.
 #pragma once
 
+#include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 
 #include <memory>
 #include <string>
 
 namespace moltbot::test {
-
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
-int freeLoopbackPort();
 
 class RedisServer {
 public:
