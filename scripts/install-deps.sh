@@ -8,6 +8,7 @@ packages=(
   libboost-dev rapidjson-dev libcurl4-openssl-dev libpoco-dev doctest-dev prometheus-cpp-dev libedit-dev
   curl binutils
   redis-server haproxy nginx-light  # tests/scaleout: the Redis several moltbot serve share, two balancers
+  systemd  # systemd-analyze verify of the unit for moltbot serve (tests/install)
   bash zsh fish  # the shells the completion scripts are tested in (tests/cli/completion_test.cpp)
   "$@"
 )

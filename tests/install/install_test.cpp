@@ -7,8 +7,14 @@
 
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <string>
+#include <vector>
 
 using namespace moltbot::test;
 namespace fs = std::filesystem;
@@ -155,4 +161,83 @@ TEST_CASE("a C plugin built out of tree against the installed SDK serves its pre
     RunResult gone = run({tree.binary.string(), "agent", "--model", "example/anything", "-m", "hi"}, options);
     CHECK(gone.exitCode != 0);
     CHECK(contains(gone.err, "no plugin serves the prefix 'example'"));
+}
+
+namespace {
+
+// The values of `key=` lines in a systemd unit, in order.
+std::vector<std::string> unitValues(const std::string &unit, const std::string &key) {
+    std::vector<std::string> values;
+    std::istringstream lines(unit);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(key + "=")) values.push_back(line.substr(key.size() + 1));
+    }
+    return values;
+}
+
+std::vector<std::string> words(const std::string &text) {
+    std::vector<std::string> out;
+    std::istringstream stream(text);
+    for (std::string word; stream >> word;) out.push_back(word);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the systemd unit under share/moltbot/systemd names the installed binary, passes systemd-analyze, and its "
+          "command line serves, reloads on its ExecReload signal and stops on its KillSignal in time") {
+    const InstalledTree &tree = installedTree();
+    fs::path unitFile = tree.prefix / "share" / "moltbot" / "systemd" / "moltbot-serve.service";
+    REQUIRE(fs::is_regular_file(unitFile));
+    std::string unit = readFile(unitFile);
+    CHECK_FALSE(contains(unit, "@"));  // every placeholder configured
+
+    // ExecStart is the binary at the install prefix (before the tree was moved), running `serve`.
+    std::vector<std::string> start = unitValues(unit, "ExecStart");
+    REQUIRE(start.size() == 1);
+    std::vector<std::string> command = words(start[0]);
+    REQUIRE(command.size() >= 2);
+    fs::path installedPrefix = fs::path("/") / fs::relative(tree.prefix, tree.root);
+    CHECK(fs::path(command[0]) == installedPrefix / fs::relative(tree.binary, tree.prefix));
+    CHECK(command[1] == "serve");
+    // The state folder systemd makes is the one moltbot is told to use.
+    std::vector<std::string> state = unitValues(unit, "StateDirectory");
+    REQUIRE(state.size() == 1);
+    std::vector<std::string> environment = unitValues(unit, "Environment");
+    CHECK(std::find(environment.begin(), environment.end(), "MOLTBOT_STATE_DIR=/var/lib/" + state[0]) !=
+          environment.end());
+    CHECK(unitValues(unit, "KillSignal") == std::vector<std::string>{"SIGTERM"});
+    CHECK(unitValues(unit, "ExecReload") == std::vector<std::string>{"/bin/kill -HUP $MAINPID"});
+    // Longer than the drain (gateway.drainSeconds, 30 s by default) before systemd's SIGKILL.
+    std::vector<std::string> stopTimeout = unitValues(unit, "TimeoutStopSec");
+    REQUIRE(stopTimeout.size() == 1);
+    CHECK(std::stoi(stopTimeout[0]) > 30);
+
+    // systemd's own check of every directive, with ExecStart pointing at the moved binary (it must exist).
+    TempDir units;
+    std::string moved = unit;
+    moved.replace(moved.find(command[0]), command[0].size(), tree.binary.string());
+    fs::path copy = units.write("moltbot-serve.service", moved);
+    RunResult verify = run({"systemd-analyze", "verify", copy.string()});
+    INFO(verify.out, verify.err);
+    CHECK(verify.exitCode == 0);
+
+    // The command line itself, as systemd would run it: ready, reloads on SIGHUP, exits 0 on SIGTERM at once when idle.
+    TempDir home;
+    home.write("moltbot.json", "{ gateway: { port: 0 } }\n");
+    RunOptions options = tree.userEnv(home.path());
+    options.env["MOLTBOT_STATE_DIR"] = home.path().string();
+    std::vector<std::string> argv = command;
+    argv[0] = tree.binary.string();
+    Background server(argv, options);
+    REQUIRE_MESSAGE(server.waitFor("moltbot: listening on http://127.0.0.1:", std::chrono::seconds(20)), server.output());
+    std::string output = server.output();
+    std::size_t at = output.find("127.0.0.1:") + 10;
+    std::string port = output.substr(at, output.find_first_not_of("0123456789", at) - at);
+    RunResult ready = run({"curl", "-s", "-m", "5", "http://127.0.0.1:" + port + "/ready"});
+    CHECK(contains(ready.out, "\"ready\""));
+    server.signal(SIGHUP);
+    CHECK_MESSAGE(server.waitFor("reloaded the config", std::chrono::seconds(10)), server.output());
+    server.signal(SIGTERM);
+    CHECK(server.wait(std::chrono::seconds(std::stoi(stopTimeout[0]))) == 0);
 }
