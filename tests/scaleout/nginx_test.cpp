@@ -3,6 +3,7 @@
 // requests, pass streams through unbuffered, and move on from an instance that drains or dies without failing a
 // request.
 #include "tests/gateway/serve_fixture.hpp"
+#include "tests/support/examples.hpp"
 #include "tests/support/nginx.hpp"
 #include "tests/support/ports.hpp"
 
@@ -25,28 +26,19 @@ namespace {
 
 const std::string kChat = "/v1/chat/completions";
 
-// Replaces every `from` in `text` by `to`; fails the test when there is none (the example changed under the test).
-void replaceAll(std::string &text, const std::string &from, const std::string &to) {
-    std::size_t count = 0;
-    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-        text.replace(at, from.size(), to);
-        ++count;
-    }
-    REQUIRE_MESSAGE(count > 0, "docs/examples/deploy/nginx.conf no longer has '" << from << "'");
-}
-
 // Three instances, each with its own simulator, and nginx in front of them with the docs' example.
 struct Balanced {
     explicit Balanced(const moltbot::sim::Options &simulator = {}) {
         for (int i = 0; i < 3; ++i) instances.push_back(std::make_unique<ServeFixture>(kConfig, simulator));
         for (auto &instance : instances) instance->start();
-        std::string example = moltbot::test::readFile(moltbot::test::sourcePath("docs/examples/deploy/nginx.conf"));
         int port = moltbot::test::freeLoopbackPort();
-        replaceAll(example, "listen 4000;", "listen 127.0.0.1:" + std::to_string(port) + ";");
+        std::vector<std::pair<std::string, std::string>> changes = {
+            {"listen 4000;", "listen 127.0.0.1:" + std::to_string(port) + ";"}};
         for (int i = 0; i < 3; ++i) {
-            replaceAll(example, "10.0.0.1" + std::to_string(i + 1) + ":4000",
-                       "127.0.0.1:" + std::to_string(instances[i]->port()));
+            changes.push_back({"10.0.0.1" + std::to_string(i + 1) + ":4000",
+                               "127.0.0.1:" + std::to_string(instances[i]->port())});
         }
+        std::string example = moltbot::test::exampleWith("docs/examples/deploy/nginx.conf", changes);
         nginx = std::make_unique<Nginx>(example, port);
     }
     // How many chat requests each instance's simulator got.

@@ -1,5 +1,6 @@
 #include "tests/support/haproxy.hpp"
 
+#include "tests/support/examples.hpp"
 #include "tests/support/ports.hpp"
 
 #include <chrono>
@@ -9,27 +10,16 @@
 namespace moltbot::test {
 
 Haproxy::Haproxy(const std::vector<int> &serverPorts) : port_(freeLoopbackPort()) {
-    std::string config =
-        "global\n"
-        "    maxconn 4096\n"
-        "defaults\n"
-        "    mode http\n"
-        "    timeout connect 1s\n"
-        "    timeout client 60s\n"
-        "    timeout server 60s\n"
-        "    retries 2\n"
-        "    option redispatch\n"
-        "frontend fe\n"
-        "    bind 127.0.0.1:" + std::to_string(port_) + "\n"
-        "    default_backend gateways\n"
-        "backend gateways\n"
-        "    balance roundrobin\n"
-        "    option httpchk GET /ready\n"
-        "    http-check expect status 200\n"
-        "    default-server check inter 200ms fall 2 rise 2\n";
+    // The example of docs/deploy.md as written, with the test's loopback addresses and checks every 200 ms.
+    std::string servers;
     for (std::size_t i = 0; i < serverPorts.size(); ++i) {
-        config += "    server g" + std::to_string(i) + " 127.0.0.1:" + std::to_string(serverPorts[i]) + "\n";
+        servers += "    server g" + std::to_string(i) + " 127.0.0.1:" + std::to_string(serverPorts[i]) + "\n";
     }
+    std::string config = exampleWith(
+        "docs/examples/deploy/haproxy.cfg",
+        {{"bind :4000", "bind 127.0.0.1:" + std::to_string(port_)},
+         {"check inter 2s", "check inter 200ms"},
+         {"    server a 10.0.0.11:4000\n    server b 10.0.0.12:4000\n    server c 10.0.0.13:4000\n", servers}});
     std::filesystem::path file = dir_.write("haproxy.cfg", config);
     RunOptions options;
     options.env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

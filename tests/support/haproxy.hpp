@@ -1,5 +1,6 @@
-// An HAProxy of the test's own (Debian's /usr/sbin/haproxy) in front of servers on loopback ports: round robin,
-// health checks on GET /ready every 200 ms, a refused connection retried on another server. Killed by its PID when
+// An HAProxy of the test's own (Debian's /usr/sbin/haproxy) in front of servers on loopback ports, running the
+// example of docs/deploy.md (docs/examples/deploy/haproxy.cfg): round robin, health checks on GET /ready (every
+// 200 ms here), a refused connection retried on another server. Killed by its PID when
 // the object goes (moltbot::test::Background), whatever happened in the test.
 #pragma once
 
