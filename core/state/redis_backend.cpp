@@ -72,12 +72,19 @@ end
 local tsum = tonumber(redis.call('HGET', acct, 'tpm_sum') or '0')
 local resetTok = 0
 if tpm >= 0 then
-  local over = tsum - tpm
-  local e = redis.call('ZRANGE', tpmz, 0, -1, 'WITHSCORES')
-  for i = 1, #e, 2 do
-    resetTok = tonumber(e[i + 1]) + 60000 - now
-    over = over - tonumber(string.match(e[i], '|(%d+)$'))
-    if over < 0 then break end
+  -- when enough of the window's tokens will have left it: walk from the oldest entry only as far as that takes
+  -- (one entry while under the limit; never the whole window per request, which grows with the traffic)
+  local over, from, batch = tsum - tpm, 0, 1
+  while true do
+    local e = redis.call('ZRANGE', tpmz, from, from + batch - 1, 'WITHSCORES')
+    local last = #e < 2 * batch
+    for i = 1, #e, 2 do
+      resetTok = tonumber(e[i + 1]) + 60000 - now
+      over = over - tonumber(string.match(e[i], '|(%d+)$'))
+      if over < 0 then last = true; break end
+    end
+    if last then break end
+    from, batch = from + batch, 128
   end
 end
 if rpm >= 0 and used >= rpm then return {0, 'rate_limit_requests', used, resetReq, tsum, resetTok, 0, 0} end

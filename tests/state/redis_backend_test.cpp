@@ -73,6 +73,43 @@ TEST_CASE("two backends, 16 threads, 400 admissions: exactly the budget's and ex
     CHECK(refused.retryAfterMs <= 60'000);
 }
 
+TEST_CASE("the tpm window: refused at the limit; the reset is when enough of the oldest tokens have left it") {
+    moltbot::test::RedisServer redis;
+    RedisBackend backend(redisOptions(redis));
+    moltbot::limits::Limits open{std::nullopt, moltbot::limits::Period::Month, std::nullopt, 1'000'000};
+    auto settleOne = [&] {
+        moltbot::limits::Admission admitted = backend.admit("ktpm", open, 0, nowMs());
+        REQUIRE(admitted.admitted);
+        backend.settle(admitted.reservation, 0, 1, nowMs());  // one token each
+    };
+    // 60 tokens, a pause, then 240 more: 300 in the window.
+    for (int i = 0; i < 60; ++i) settleOne();
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    for (int i = 0; i < 240; ++i) settleOne();
+
+    // Under tpm 250 the window has room again once the 51 oldest tokens have left it: all from the first group.
+    moltbot::limits::Limits tpm250{std::nullopt, moltbot::limits::Period::Month, std::nullopt, 250};
+    moltbot::limits::Admission early = backend.admit("ktpm", tpm250, 0, nowMs());
+    CHECK_FALSE(early.admitted);
+    CHECK(early.code == "rate_limit_tokens");
+    // Under tpm 200 it takes the 101 oldest, past the first group: later (read past the first batch of the window).
+    moltbot::limits::Limits tpm200{std::nullopt, moltbot::limits::Period::Month, std::nullopt, 200};
+    moltbot::limits::Admission late = backend.admit("ktpm", tpm200, 0, nowMs());
+    CHECK_FALSE(late.admitted);
+    CHECK(late.code == "rate_limit_tokens");
+    for (const auto *refused : {&early, &late}) {
+        CHECK(refused->rate.resetTokensMs > 0);
+        CHECK(refused->rate.resetTokensMs <= 60'000);
+    }
+    CHECK(late.rate.resetTokensMs - early.rate.resetTokensMs >= 300);
+
+    // Admitted, under the limit: the reset is the oldest entry's, as before.
+    moltbot::limits::Admission under = backend.admit("ktpm", open, 0, nowMs());
+    CHECK(under.admitted);
+    CHECK(under.rate.resetTokensMs <= early.rate.resetTokensMs);
+    backend.settle(under.reservation, 0, 0, nowMs());
+}
+
 TEST_CASE("settled spend is exact in nano-dollars and frees the reservation; the budget refusal says so") {
     moltbot::test::RedisServer redis;
     RedisBackend one(redisOptions(redis)), two(redisOptions(redis));
