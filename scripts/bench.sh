@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of tests/bench/ on an optimised build and writes the tables to docs/benchmarks.md: the CLI's
-# (tests/bench/bench.cpp), then the gateway's beside nginx and Portkey (tests/bench/gateway.sh).
+# (tests/bench/bench.cpp), then the gateway's beside nginx and Portkey (tests/bench/gateway.sh), then several gateways
+# sharing Redis behind HAProxy (tests/bench/scaleout.sh).
 # Figures, not pass/fail: a missed budget is reported in the table, and the script still exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +30,19 @@ MOLTBOT_BIN=$PWD/build-bench/host/moltbot tests/bench/gateway.sh --output build-
   echo "wrk is the load. Budgets are the gateway issue's, reported beside moltbot's figures, never enforced."
   echo
   cat build-bench/gateway.md
+} >>docs/benchmarks.md
+
+# Scale-out: the Redis state backend beside the local one, and HAProxy in front of one, two and three instances.
+MOLTBOT_BIN=$PWD/build-bench/host/moltbot tests/bench/scaleout.sh --output build-bench/scaleout.md
+{
+  echo
+  echo "## Scale-out: the Redis state backend, and HAProxy in front of several gateways"
+  echo
+  echo "\`tests/bench/scaleout.sh\`, on loopback: the same fixed upstream, a redis-server, \`moltbot serve\` with a gateway"
+  echo "key (every request admitted and settled through the state backend), HAProxy running"
+  echo "docs/examples/deploy/haproxy.cfg. On 2 cores shared by the upstream, Redis, HAProxy and wrk, more instances cannot"
+  echo "be faster; the figures catch regressions, such as a Redis round trip per chunk or a script whose cost grows with"
+  echo "the traffic."
+  echo
+  cat build-bench/scaleout.md
 } >>docs/benchmarks.md

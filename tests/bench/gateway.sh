@@ -17,8 +17,10 @@
 # and is stopped by PID when the script exits, however it exits.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-here=$root/tests/bench/gateway
+bench=gateway.sh
+source tests/bench/lib.sh
+root=$bench_root
+here=$bench_here
 
 seconds=${BENCH_SECONDS:-5}
 rounds=${BENCH_ROUNDS:-3}
@@ -49,9 +51,6 @@ fi
 portkey_main=$here/node/node_modules/@portkey-ai/gateway/build/start-server.js
 key=sk-or-v1-bench0000bench0000bench0000bench0000bench0000bench0000bench0000
 
-log() { echo "gateway.sh: $*" >&2; }
-die() { log "$*"; exit 1; }
-
 for tool in nginx wrk python3 curl ss; do
   command -v "$tool" >/dev/null || die "$tool is missing; run scripts/install-bench-deps.sh"
 done
@@ -63,81 +62,8 @@ for peer in "${peers[@]}"; do
   esac
 done
 
-work=$(mktemp -d /tmp/moltbot-bench-gateway.XXXXXX)
-chmod 755 "$work"
-servers=()   # PIDs of every server started, stopped on exit
-
-stop_pid() {  # stop_pid PID: TERM, then KILL after 5 s; bounded
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local pid
-  for pid in "${servers[@]}"; do stop_pid "$pid"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# render TEMPLATE OUT NAME=VALUE...: @NAME@ becomes VALUE; NAME=@FILE puts the file in as an nginx string (newlines
-# as \n).
-render() {
-  python3 - "$@" <<'EOF'
-import sys
-template, out, *pairs = sys.argv[1:]
-text = open(template).read()
-for pair in pairs:
-    name, value = pair.split("=", 1)
-    if value.startswith("@"):
-        value = open(value[1:]).read()
-        if name in ("CATALOG", "COMPLETION"):
-            value = value.rstrip("\n")
-        value = value.replace("\\", "\\\\").replace("\n", "\\n")
-        assert "'" not in value and "$" not in value, name
-    text = text.replace("@" + name + "@", value)
-open(out, "w").write(text)
-EOF
-}
-
-wait_http() {  # wait_http URL PID: up to 15 s for URL to answer at all, while PID lives
-  local i
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$2" 2>/dev/null || return 1
-    curl -s -o /dev/null -m 1 "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # ---- the fixed upstream ----
-up_dir=$work/upstream
-mkdir -p "$up_dir/tmp" && chmod 777 "$up_dir/tmp"
-up_fast=$(free_port)
-up_slow=$(free_port)
-python3 - "$here/stream.sse" "$work" <<'EOF'
-import sys
-events = open(sys.argv[1]).read().split("\n\n")
-open(sys.argv[2] + "/stream-first.sse", "w").write(events[0] + "\n\n")
-open(sys.argv[2] + "/stream-rest.sse", "w").write("\n\n".join(events[1:]))
-EOF
-render "$here/upstream.conf.in" "$up_dir/nginx.conf" PREFIX="$up_dir" FAST_PORT="$up_fast" SLOW_PORT="$up_slow" \
-  SLOW_SECONDS="$slow_seconds" CATALOG=@"$here/catalog.json" COMPLETION=@"$here/completion.json" \
-  STREAM=@"$here/stream.sse" STREAM_FIRST=@"$work/stream-first.sse" STREAM_REST=@"$work/stream-rest.sse"
-nginx -p "$up_dir" -e "$up_dir/error.log" -c "$up_dir/nginx.conf" >"$up_dir/stdout.log" 2>&1 &
-up_pid=$!
-servers+=("$up_pid")
-wait_http "http://127.0.0.1:$up_fast/api/v1/models" "$up_pid" || die "the fixed upstream did not start: $(cat "$up_dir/error.log")"
-access_log=$up_dir/access.log
+start_fixed_upstream "$slow_seconds"
 
 # ---- the peers ----
 declare -A port pid path headers model
@@ -158,7 +84,7 @@ start_nginx() {  # start_nginx NAME UPSTREAM_PORT
 }
 
 start_moltbot() {  # start_moltbot NAME UPSTREAM_PORT: without keys, the request log off (issue 11's gateway)
-  local dir=$work/$1 i
+  local dir=$work/$1
   rm -rf "$dir/state"  # a fresh state folder at each start (the peak RSS part starts every peer again)
   mkdir -p "$dir/state"
   if [ "$1" = moltbot-keys ]; then
@@ -175,13 +101,7 @@ start_moltbot() {  # start_moltbot NAME UPSTREAM_PORT: without keys, the request
     "$MOLTBOT_BIN" serve --port 0 --threads $((streams + 100)) >"$dir/stdout.log" 2>"$dir/stderr.log" &
   pid[$1]=$!
   servers+=("${pid[$1]}")
-  port[$1]=""
-  for ((i = 0; i < 150; i++)); do
-    port[$1]=$(sed -n 's|^moltbot: listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$dir/stderr.log" | head -1)
-    [ -n "${port[$1]}" ] && break
-    kill -0 "${pid[$1]}" 2>/dev/null || break
-    sleep 0.1
-  done
+  port[$1]=$(serve_port "$dir/stderr.log" "${pid[$1]}")
   [ -n "${port[$1]}" ] || die "moltbot serve ($1) did not start: $(tail -5 "$dir/stderr.log")"
   path[$1]=/v1/chat/completions
   headers[$1]=""
@@ -245,17 +165,7 @@ check_peer() {  # check_peer PEER: a correct answer, non-streamed and streamed, 
 
 # run_wrk PEER CONNECTIONS THREADS SECONDS [stream]: prints "rps p50_ms p99_ms bad" (bad: non-2xx and socket errors)
 run_wrk() {
-  local out=$work/wrk.out
-  BENCH_BODY=$(body "$1" "${5:-}") BENCH_HEADERS=${headers[$1]} \
-    wrk -t "$3" -c "$2" -d "${4}s" --timeout 10s --latency -s "$here/post.lua" \
-    "http://127.0.0.1:${port[$1]}${path[$1]}" >"$out" 2>&1 || die "wrk failed against $1: $(cat "$out")"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-    /^Requests\/sec:/ { rps = $2 }
-    /Non-2xx or 3xx responses:/ { bad += $NF }
-    /Socket errors:/ { gsub(/,/, ""); bad += $4 + $6 + $8 + $10 }
-    END { printf "%.1f %.4f %.4f %d\n", rps, p50, p99, bad }' "$out"
+  wrk_figures "http://127.0.0.1:${port[$1]}${path[$1]}" "$(body "$1" "${5:-}")" "${headers[$1]}" "$2" "$3" "$4"
 }
 
 # ---- round-robin measurements against the fast upstream ----
