@@ -19,13 +19,15 @@ constexpr std::size_t kHugeBytes = std::size_t{100} << 20;
 
 // Under AddressSanitizer the binary itself carries shadow memory and a quarantine of freed blocks, so its peak RSS
 // says nothing about moltbot's own memory: the bound is checked in uninstrumented builds only.
-// Its time bound is looser too: instrumented code is several times slower.
+// Its time bound is looser too: instrumented code is several times slower. The bound catches a hang or a crawl,
+// not a slow machine: the 100 MB cases spend most of it in the simulator building each 100 MB answer (three attempts),
+// 17 s of 20 on a quiet 2-core machine, which a loaded CI machine passed.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kRssMeaningful = false;
-constexpr std::chrono::seconds kTimeBound{60};
+constexpr std::chrono::seconds kTimeBound{120};
 #else
 constexpr bool kRssMeaningful = true;
-constexpr std::chrono::seconds kTimeBound{20};
+constexpr std::chrono::seconds kTimeBound{60};
 #endif
 constexpr long kRssBoundKb = 64 * kMiB;  // generous: the 20 MiB budget is the benchmarks' business
 

@@ -465,7 +465,7 @@ std::string usageChunkJson(const Served &served, const Usage &usage) {
     writer.Key("usage");
     writeUsage(writer, usage);
     writer.EndObject();
-    return buffer.GetString();
+    return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // The §3 body. With `error` (an error_chunk fault), the choice ends with finish_reason "error" after the first
@@ -473,8 +473,12 @@ std::string usageChunkJson(const Served &served, const Usage &usage) {
 std::string completionJson(const Served &served, const Answer &answer, const Usage &usage, const Fault *error) {
     std::string content;
     std::size_t pieces = error ? std::min<std::size_t>(error->afterChunks, answer.pieces.size()) : answer.pieces.size();
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < pieces; ++i) length += answer.pieces[i].size();
+    // Sized once: a long_answer fault makes this 100 MB, and every regrowth is a copy the client waits for.
+    content.reserve(length);
     for (std::size_t i = 0; i < pieces; ++i) content += answer.pieces[i];
-    rapidjson::StringBuffer buffer;
+    rapidjson::StringBuffer buffer(nullptr, length + 4096);
     JsonWriter writer(buffer);
     writer.StartObject();
     writeEnvelope(writer, served, "chat.completion");
@@ -612,7 +616,7 @@ void deliverJson(const Simulator::State &state, HTTPServerRequest &request, HTTP
         if (stall(state, request, delivery.stall->delayMs)) out << body << std::flush;
         return;
     }
-    std::string full = prefix + body;
+    std::string full = prefix.empty() ? std::move(body) : prefix + body;
     if (delivery.disconnect) {
         response.setContentLength(static_cast<std::streamsize>(full.size()));
         std::ostream &out = response.send();
