@@ -15,10 +15,9 @@
 #include <unistd.h>
 #include <Poco/Util/Option.h>
 #include <rapidjson/document.h>
-#include <rapidjson/writer.h>
-#include <rapidjson/stringbuffer.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -233,9 +232,11 @@ public:
                 item.AddMember("name", row.model ? jsonString(row.model->name, allocator) : rapidjson::Value(), allocator);
                 item.AddMember("input", row.model ? jsonString(row.model->input, allocator) : rapidjson::Value(), allocator);
                 item.AddMember("contextWindow", row.model ? rapidjson::Value(row.model->contextWindow) : rapidjson::Value(), allocator);
-                // USD per million tokens, null when the catalog does not say.
+                // USD per million tokens, null when the catalog does not say; rounded to a millionth of a dollar
+                // so that 0.0000008 per token prints as 0.8, not 0.7999999999999999.
                 auto perMillion = [&](double perToken) {
-                    return row.model != nullptr && perToken >= 0 ? rapidjson::Value(perToken * 1e6) : rapidjson::Value();
+                    return row.model != nullptr && perToken >= 0 ? rapidjson::Value(std::round(perToken * 1e12) / 1e6)
+                                                                 : rapidjson::Value();
                 };
                 item.AddMember("inputPerMillion", perMillion(row.model ? row.model->prices.prompt : -1), allocator);
                 item.AddMember("outputPerMillion", perMillion(row.model ? row.model->prices.completion : -1), allocator);
@@ -251,10 +252,7 @@ public:
             }
             document.AddMember("models", models, allocator);
             document.AddMember("warnings", jsonIssues(config.validation().warnings, allocator), allocator);
-            rapidjson::StringBuffer buffer;
-            rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-            document.Accept(writer);
-            streams.out << buffer.GetString() << "\n";
+            streams.out << config::toPrettyJson(document);
             return kOk;
         }
         if (rows.empty()) {

@@ -174,6 +174,7 @@ void writeList(Writer &writer, std::string_view key, const std::vector<std::stri
 void printJson(const Registry &registry, std::ostream &out) {
     rapidjson::StringBuffer buffer;
     Writer writer(buffer);
+    writer.SetIndent(' ', 2);  // the one --json style (docs/cli.md): what config::toPrettyJson prints
     writer.StartObject();
     writer.Key("plugins");
     writer.StartArray();
