@@ -182,6 +182,31 @@ std::vector<ChainEntry> buildChain(session::Session &session, const std::optiona
     return chain;
 }
 
+// Images go only to models whose catalog entry lists image input ("text+image"); a model without a catalog entry
+// (or whose catalog cannot be read) is sent them as they are. The first model of the chain is an error before
+// anything is sent; a fallback without image input is left out with a warning.
+void checkImageInput(session::Session &session, std::vector<ChainEntry> &chain, std::ostream &err) {
+    auto textOnly = [&](const ChainEntry &entry) -> const session::CatalogModel * {
+        const session::CatalogModel *model = session.catalogs().entry(entry.ref);
+        return model != nullptr && !model->input.empty() && model->input.find("image") == std::string::npos ? model
+                                                                                                               : nullptr;
+    };
+    if (const session::CatalogModel *model = textOnly(chain.front())) {
+        throw UsageError{chain.front().ref.full() + " takes no image input (its catalog entry says input '" +
+                         model->input + "'); --attach needs a model whose input includes images ('moltbot models "
+                         "list --json' shows each model's input)"};
+    }
+    for (auto entry = chain.begin() + 1; entry != chain.end();) {
+        if (textOnly(*entry) == nullptr) {
+            ++entry;
+            continue;
+        }
+        err << "moltbot: warning: leaving the fallback " << entry->ref.full()
+            << " out of this call: it takes no image input\n";
+        entry = chain.erase(entry);
+    }
+}
+
 // What ends an answer stopped with Ctrl-C in a chat, on screen and in the conversation.
 constexpr const char *kStoppedMark = " [stopped]";
 
@@ -286,6 +311,28 @@ public:
         message.AddMember("role", rapidjson::StringRef(role), messages_.GetAllocator());
         message.AddMember("content", jsonString(content, messages_.GetAllocator()), messages_.GetAllocator());
         messages_.PushBack(message, messages_.GetAllocator());
+    }
+    // A user message with images: content parts, the text first, then one image_url part per image.
+    void addUser(const std::string &text, const std::vector<Attachment> &images) {
+        if (images.empty()) return add("user", text);
+        auto &allocator = messages_.GetAllocator();
+        rapidjson::Value parts(rapidjson::kArrayType);
+        rapidjson::Value textPart(rapidjson::kObjectType);
+        textPart.AddMember("type", "text", allocator);
+        textPart.AddMember("text", jsonString(text, allocator), allocator);
+        parts.PushBack(textPart, allocator);
+        for (const auto &image : images) {
+            rapidjson::Value url(rapidjson::kObjectType);
+            url.AddMember("url", jsonString(image.dataUrl, allocator), allocator);
+            rapidjson::Value part(rapidjson::kObjectType);
+            part.AddMember("type", "image_url", allocator);
+            part.AddMember("image_url", url, allocator);
+            parts.PushBack(part, allocator);
+        }
+        rapidjson::Value message(rapidjson::kObjectType);
+        message.AddMember("role", "user", allocator);
+        message.AddMember("content", parts, allocator);
+        messages_.PushBack(message, allocator);
     }
     void dropLast() { messages_.PopBack(); }
     // A new conversation: the turns go, the system prompt stays.
@@ -405,7 +452,8 @@ public:
         return "The model is --model, else agents.defaults.model.primary; agents.defaults.model.fallbacks follow in "
                "order (docs/pipeline.md). Without a message, a pipe is read as the message and a terminal starts a "
                "chat that keeps the conversation until EOF or /exit; with one, piped text goes first, then a blank "
-               "line, then the message. -o, --temperature and --max-tokens override the model's configured params "
+               "line, then the message. -a/--attach sends images after the text (content parts) to a model whose catalog "
+               "entry takes images. -o, --temperature and --max-tokens override the model's configured params "
                "for this call. Every request is recorded in the request log ('moltbot logs'); -c/--continue and "
                "--cid send an earlier conversation's turns first.\n"
                "Exit codes: 0 answered, 1 usage or configuration error (an unknown model, a missing API key, a "
@@ -442,6 +490,7 @@ public:
         rapidjson::Document params = callParams(invocation);
         // Read before any plugin loads: a usage error in the prompt costs nothing.
         std::optional<std::string> oneShot = oneShotMessage(invocation, std::cin, isatty(STDIN_FILENO));
+        std::vector<Attachment> attachments = readAttachments(invocation);  // sent with the first message
         auto config = std::make_shared<config::Config>(loadConfig(true, streams.err, invocation.has("quiet")));
         config->applyEnvBlock();
         bool logging = requestlog::enabledIn(*config);
@@ -463,6 +512,7 @@ public:
         if (invocation.has("model")) askedModel = session::ModelName{invocation.value("model"), "--model"};
         const bool withFallbacks = !invocation.has("no-fallbacks");
         std::vector<ChainEntry> chain = buildChain(session, askedModel, withFallbacks, streams.err);
+        if (!attachments.empty()) checkImageInput(session, chain, streams.err);
         http::CancelToken &cancel = session.cancel();
         InterruptGuard interrupts(cancel);
         Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
@@ -550,7 +600,7 @@ public:
             return keyMissing && status != MB_OK ? static_cast<int>(kUsage) : exitCode(status);
         };
         auto ask = [&](const std::string &message) {
-            conversation.add("user", message);
+            conversation.addUser(message, attachments);
             notices.clear();
             auto started = std::chrono::steady_clock::now();
             Turn current{{}, started};
@@ -585,6 +635,8 @@ public:
                 outcome.status = MB_ERR_TIMEOUT;
                 outcome.error = "the request took longer than --timeout " + invocation.value("timeout") + " s";
             }
+            // Kept in the conversation, the images are not attached again; a failed turn leaves them for the next.
+            if (outcome.status == MB_OK || (stoppedByUser && !outcome.text.empty())) attachments.clear();
             if (outcome.status == MB_OK) {
                 conversation.add("assistant", outcome.text);
             } else if (stoppedByUser && !outcome.text.empty()) {
@@ -647,11 +699,19 @@ public:
             streams.err << ", carrying on conversation " << history->conversationId << " (" << history->turns.size()
                         << " earlier turns)";
         }
+        if (!attachments.empty()) {
+            streams.err << "; the " << attachments.size() << (attachments.size() == 1 ? " image" : " images")
+                        << " attached go with your first message";
+        }
         streams.err << ". Type /help for the commands, /exit or Ctrl-D to leave.\n";
+        const bool imagesSent = !attachments.empty();  // the conversation holds images: /model checks the model
         ChatHooks hooks;
         hooks.ask = [&](const std::string &message) { return finalCode(ask(message)); };
         hooks.switchModel = [&](const std::string &ref) {
-            chain = buildChain(session, session::ModelName{ref, "/model"}, withFallbacks, streams.err);
+            std::vector<ChainEntry> next = buildChain(session, session::ModelName{ref, "/model"}, withFallbacks,
+                                                      streams.err);
+            if (imagesSent) checkImageInput(session, next, streams.err);
+            chain = std::move(next);
             modelAsked = ref;
             return chain.front().ref.full();
         };
