@@ -1,5 +1,6 @@
 // `moltbot agent`: send a message to the configured model chain and stream the answer (docs/cli.md, docs/pipeline.md).
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/agent_input.hpp"
 #include "host/commands/agent_log.hpp"
 #include "host/commands/chat.hpp"
@@ -126,12 +127,14 @@ bool explainKeys(const config::Config &config, const runtime::Services &services
         if (key.key.empty()) {
             if (!services.keyWasMissing(prefix)) continue;
             missing = true;
-            err << "moltbot: no API key for provider '" << prefix << "' (a configuration error); moltbot looks for it in "
-                << config.keyLookupText(prefix) << "\n";
+            err << style::error("no API key for provider '" + prefix + "' (a configuration error); moltbot looks for it in " +
+                                config.keyLookupText(prefix))
+                << "\n";
             continue;
         }
-        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
-            << ") was rejected; check it with 'moltbot models status --probe'\n";
+        err << style::error("the " + prefix + " API key " + util::maskSecret(key.key) + " (from " + key.where +
+                            ") was rejected; check it with 'moltbot models status --probe'")
+            << "\n";
     }
     return missing;
 }
@@ -178,7 +181,7 @@ std::vector<ChainEntry> buildChain(session::Session &session, const std::optiona
         if (!asked && message.find(where) == std::string::npos) message = where + ": " + message;
         throw UsageError{message};
     }
-    for (const auto &why : skipped) err << "moltbot: warning: " << why << "\n";
+    for (const auto &why : skipped) err << style::warning(true) << why << "\n";
     return chain;
 }
 
@@ -201,7 +204,7 @@ void checkImageInput(session::Session &session, std::vector<ChainEntry> &chain, 
             ++entry;
             continue;
         }
-        err << "moltbot: warning: leaving the fallback " << entry->ref.full()
+        err << style::warning(true) << "leaving the fallback " << entry->ref.full()
             << " out of this call: it takes no image input\n";
         entry = chain.erase(entry);
     }
@@ -227,7 +230,7 @@ void endLine() {
 // "1,234 in (1,024 cached) · 56 out · $0.001234 · openrouter/x/y via Anthropic"
 std::string usageLine(const Outcome &outcome) {
     std::ostringstream line;
-    line << "[" << outcome.ref;
+    line << "[" << style::model(outcome.ref);
     if (!outcome.provider.empty()) line << " via " << outcome.provider;
     if (outcome.usage.known) {
         line << " · " << outcome.usage.promptTokens << " tokens in";
@@ -626,10 +629,10 @@ public:
             watchdog.stopped();
             turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
-                streams.err << "moltbot: warning: could not save model cooldowns: " << why << "\n";
+                streams.err << style::warning(true) << "could not save model cooldowns: " << why << "\n";
             }
             if (std::string why = memory.save(); !why.empty()) {
-                streams.err << "moltbot: warning: could not save the notices shown: " << why << "\n";
+                streams.err << style::warning(true) << "could not save the notices shown: " << why << "\n";
             }
             if (outcome.status == MB_ERR_CANCELLED && watchdog.fired()) {
                 outcome.status = MB_ERR_TIMEOUT;
@@ -668,12 +671,12 @@ public:
                 if (outcome.status == MB_OK) {
                     streams.err << usageLine(outcome) << "\n";
                 } else {
-                    streams.err << "moltbot: "
-                                << (stoppedByUser ? (outcome.text.empty() ? "answer stopped; nothing was received"
-                                                                          : "answer stopped; the part received stays in "
-                                                                            "the conversation")
-                                    : outcome.status == MB_ERR_CANCELLED ? "cancelled"
-                                                                         : outcome.error)
+                    streams.err << style::error(stoppedByUser ? (outcome.text.empty()
+                                                                     ? "answer stopped; nothing was received"
+                                                                     : "answer stopped; the part received stays in "
+                                                                       "the conversation")
+                                                : outcome.status == MB_ERR_CANCELLED ? "cancelled"
+                                                                                     : outcome.error)
                                 << "\n";
                 }
             }
@@ -694,7 +697,7 @@ public:
             return finalCode(ask(*oneShot));
         }
         // A terminal and no message: a chat that keeps the conversation.
-        streams.err << "Chatting with " << chain.front().ref.full();
+        streams.err << "Chatting with " << style::model(chain.front().ref.full());
         if (history) {
             streams.err << ", carrying on conversation " << history->conversationId << " (" << history->turns.size()
                         << " earlier turns)";

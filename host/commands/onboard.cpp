@@ -8,6 +8,7 @@
 #include "core/http/cancel.hpp"
 #include "core/runtime/runtime.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/models_probe.hpp"
 
 #include <Poco/Util/Option.h>
@@ -234,7 +235,7 @@ public:
             } else {
                 outcome.lines.push_back("Default model unchanged: " + outcome.defaultModel);
             }
-            for (const auto &warning : outcome.warnings) streams.err << "warning: " << warning << "\n";
+            for (const auto &warning : outcome.warnings) streams.err << style::warning() << warning << "\n";
             report(invocation, streams, outcome);
             return kOk;
         });
