@@ -703,8 +703,10 @@ public:
                         << " earlier turns)";
         }
         if (!attachments.empty()) {
-            streams.err << "; the " << attachments.size() << (attachments.size() == 1 ? " image" : " images")
-                        << " attached go with your first message";
+            streams.err << (attachments.size() == 1 ? "; the image attached goes"
+                                                    : "; the " + std::to_string(attachments.size()) +
+                                                          " images attached go")
+                        << " with your first message";
         }
         streams.err << ". Type /help for the commands, /exit or Ctrl-D to leave.\n";
         const bool imagesSent = !attachments.empty();  // the conversation holds images: /model checks the model
