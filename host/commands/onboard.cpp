@@ -4,12 +4,12 @@
 #include "core/config/credentials.hpp"
 #include "core/config/json_path.hpp"
 #include "core/config/paths.hpp"
-#include "core/util/secrets.hpp"
 #include "core/http/cancel.hpp"
 #include "core/runtime/runtime.hpp"
+#include "core/util/secrets.hpp"
 #include "host/commands/config_support.hpp"
-#include "host/commands/style.hpp"
 #include "host/commands/models_probe.hpp"
+#include "host/commands/style.hpp"
 
 #include <Poco/Util/Option.h>
 
@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <ostream>
 #include <sstream>
@@ -277,18 +278,24 @@ private:
     // Accepted: the line for the report. Rejected: a UsageError, before anything is written. Not reachable (or no
     // plugin to ask): a warning, and the key is stored all the same.
     static std::string checkWithOpenRouter(const std::string &key, bool stored, Outcome &outcome) {
-        std::ostringstream quiet;  // the config's warnings and the plugin's log: onboard says what matters itself
-        config::Config config = loadConfig(/*requireValid=*/false, quiet, /*quiet=*/true);
-        config.applyEnvBlock();
-        // The probe asks with the key being onboarded, not one stored or exported before: the exported variable
-        // comes first wherever moltbot looks for the key (Config::resolveApiKey), and only this process sees it.
-        ::setenv("OPENROUTER_API_KEY", key.c_str(), 1);
-        http::CancelToken cancel;
-        runtime::RuntimeOptions options;
-        options.transport.connectTimeout = std::chrono::seconds(10);
-        options.transport.idleTimeout = std::chrono::seconds(20);
-        runtime::Runtime host(config, cancel, options, quiet);
-        KeyProbe probe = probeKey(host, kProvider);
+        KeyProbe probe;
+        try {
+            std::ostringstream quiet;  // the config's warnings and the plugin's log: onboard says what matters itself
+            config::Config config = loadConfig(/*requireValid=*/false, quiet, /*quiet=*/true);
+            config.applyEnvBlock();
+            // The probe asks with the key being onboarded, not one stored or exported before: the exported variable
+            // comes first wherever moltbot looks for the key (Config::resolveApiKey), and only this process sees it.
+            ::setenv("OPENROUTER_API_KEY", key.c_str(), 1);
+            http::CancelToken cancel;
+            runtime::RuntimeOptions options;
+            options.transport.connectTimeout = std::chrono::seconds(10);
+            options.transport.idleTimeout = std::chrono::seconds(20);
+            runtime::Runtime host(config, cancel, options, quiet);
+            probe = probeKey(host, kProvider);
+        } catch (const std::exception &error) {  // no plugin to ask: not checked, as when the network is down
+            probe.result = KeyProbe::Result::Failed;
+            probe.message = error.what();
+        }
         std::string which = std::string(stored ? "the stored key " : "the key ") + util::maskSecret(key);
         switch (probe.result) {
         case KeyProbe::Result::Valid:
