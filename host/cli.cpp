@@ -1,4 +1,5 @@
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -23,10 +24,6 @@ std::string Invocation::value(std::string_view name, std::string fallback) const
 
 namespace {
 
-void addHelpOption(Poco::Util::OptionSet &options) {
-    options.addOption(Poco::Util::Option("help", "h", "show this help and exit"));
-}
-
 std::vector<std::string> optionNames(const Poco::Util::OptionSet &options) {
     std::vector<std::string> names;
     for (const auto &option : options) names.push_back("--" + option.fullName());
@@ -36,7 +33,7 @@ std::vector<std::string> optionNames(const Poco::Util::OptionSet &options) {
 Invocation parse(const Command &command, const std::vector<std::string> &args, bool &wantsHelp) {
     Poco::Util::OptionSet options;
     command.defineOptions(options);
-    addHelpOption(options);
+    addCommonOptions(options);
     Poco::Util::OptionProcessor processor(options);
     processor.setUnixStyle(true);
     Invocation invocation;
@@ -95,10 +92,17 @@ Invocation parse(const Command &command, const std::vector<std::string> &args, b
 
 }  // namespace
 
+void addCommonOptions(Poco::Util::OptionSet &options) {
+    options.addOption(Poco::Util::Option("help", "h", "show this help and exit"));
+    options.addOption(Poco::Util::Option("color", "", "colours on a terminal: auto (default; none with NO_COLOR or on a "
+                                                      "pipe), always or never")
+                          .argument("WHEN"));
+}
+
 void printCommandHelp(const Command &command, std::ostream &out) {
     Poco::Util::OptionSet options;
     command.defineOptions(options);
-    addHelpOption(options);
+    addCommonOptions(options);
     Poco::Util::HelpFormatter formatter(options);
     formatter.setUnixStyle(true);
     formatter.setWidth(100);
@@ -178,13 +182,14 @@ int runCli(const std::vector<std::string> &args, Streams streams) {
         std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(used), args.end());
         bool wantsHelp = false;
         Invocation invocation = parse(*command, rest, wantsHelp);
+        style::setWhen(invocation.value("color", "auto"));
         if (wantsHelp) {
             printCommandHelp(*command, streams.out);
             return kOk;
         }
         return command->run(invocation, streams);
     } catch (const UsageError &error) {
-        streams.err << "moltbot: " << error.message << "\n";
+        streams.err << style::error(error.message) << "\n";
         return error.code;
     }
 }

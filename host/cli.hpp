@@ -74,6 +74,9 @@ int runCli(const std::vector<std::string> &args, Streams streams);
 const Command *findCommand(const CommandList &commands, const std::vector<std::string> &words, std::size_t &used);
 // The error for a first word that names no command, with the nearest command when one is close.
 UsageError unknownCommand(const CommandList &commands, const std::string &word);
+// The options every command has besides its own: --help and --color (host/commands/style.hpp).
+void addCommonOptions(Poco::Util::OptionSet &options);
+
 // What `moltbot --help` prints, and what `moltbot COMMAND --help` prints.
 void printTopHelp(const CommandList &commands, std::ostream &out);
 void printCommandHelp(const Command &command, std::ostream &out);

@@ -1,5 +1,6 @@
 // The moltbot executable: a Poco::Util application whose main hands the command line to the command framework.
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/Util/Application.h>
@@ -37,9 +38,9 @@ int main(int argc, char **argv) {
         application.init(1, argv);
         return application.run();
     } catch (const Poco::Exception &error) {
-        std::cerr << "moltbot: " << error.displayText() << "\n";
+        std::cerr << moltbot::cli::style::error(error.displayText()) << "\n";
     } catch (const std::exception &error) {
-        std::cerr << "moltbot: " << error.what() << "\n";
+        std::cerr << moltbot::cli::style::error(error.what()) << "\n";
     }
     return moltbot::cli::kUsage;
 }

@@ -1,5 +1,6 @@
 // `moltbot agent`: send a message to the configured model chain and stream the answer (docs/cli.md, docs/pipeline.md).
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/agent_input.hpp"
 #include "host/commands/agent_log.hpp"
 #include "host/commands/chat.hpp"
@@ -126,12 +127,14 @@ bool explainKeys(const config::Config &config, const runtime::Services &services
         if (key.key.empty()) {
             if (!services.keyWasMissing(prefix)) continue;
             missing = true;
-            err << "moltbot: no API key for provider '" << prefix << "' (a configuration error); moltbot looks for it in "
-                << config.keyLookupText(prefix) << "\n";
+            err << style::error("no API key for provider '" + prefix + "' (a configuration error); moltbot looks for it in " +
+                                config.keyLookupText(prefix))
+                << "\n";
             continue;
         }
-        err << "moltbot: the " << prefix << " API key " << util::maskSecret(key.key) << " (from " << key.where
-            << ") was rejected; check it with 'moltbot models status --probe'\n";
+        err << style::error("the " + prefix + " API key " + util::maskSecret(key.key) + " (from " + key.where +
+                            ") was rejected; check it with 'moltbot models status --probe'")
+            << "\n";
     }
     return missing;
 }
@@ -178,8 +181,33 @@ std::vector<ChainEntry> buildChain(session::Session &session, const std::optiona
         if (!asked && message.find(where) == std::string::npos) message = where + ": " + message;
         throw UsageError{message};
     }
-    for (const auto &why : skipped) err << "moltbot: warning: " << why << "\n";
+    for (const auto &why : skipped) err << style::warning(true) << why << "\n";
     return chain;
+}
+
+// Images go only to models whose catalog entry lists image input ("text+image"); a model without a catalog entry
+// (or whose catalog cannot be read) is sent them as they are. The first model of the chain is an error before
+// anything is sent; a fallback without image input is left out with a warning.
+void checkImageInput(session::Session &session, std::vector<ChainEntry> &chain, std::ostream &err) {
+    auto textOnly = [&](const ChainEntry &entry) -> const session::CatalogModel * {
+        const session::CatalogModel *model = session.catalogs().entry(entry.ref);
+        return model != nullptr && !model->input.empty() && model->input.find("image") == std::string::npos ? model
+                                                                                                               : nullptr;
+    };
+    if (const session::CatalogModel *model = textOnly(chain.front())) {
+        throw UsageError{chain.front().ref.full() + " takes no image input (its catalog entry says input '" +
+                         model->input + "'); --attach needs a model whose input includes images ('moltbot models "
+                         "list --json' shows each model's input)"};
+    }
+    for (auto entry = chain.begin() + 1; entry != chain.end();) {
+        if (textOnly(*entry) == nullptr) {
+            ++entry;
+            continue;
+        }
+        err << style::warning(true) << "leaving the fallback " << entry->ref.full()
+            << " out of this call: it takes no image input\n";
+        entry = chain.erase(entry);
+    }
 }
 
 // What ends an answer stopped with Ctrl-C in a chat, on screen and in the conversation.
@@ -202,7 +230,7 @@ void endLine() {
 // "1,234 in (1,024 cached) · 56 out · $0.001234 · openrouter/x/y via Anthropic"
 std::string usageLine(const Outcome &outcome) {
     std::ostringstream line;
-    line << "[" << outcome.ref;
+    line << "[" << style::model(outcome.ref);
     if (!outcome.provider.empty()) line << " via " << outcome.provider;
     if (outcome.usage.known) {
         line << " · " << outcome.usage.promptTokens << " tokens in";
@@ -286,6 +314,28 @@ public:
         message.AddMember("role", rapidjson::StringRef(role), messages_.GetAllocator());
         message.AddMember("content", jsonString(content, messages_.GetAllocator()), messages_.GetAllocator());
         messages_.PushBack(message, messages_.GetAllocator());
+    }
+    // A user message with images: content parts, the text first, then one image_url part per image.
+    void addUser(const std::string &text, const std::vector<Attachment> &images) {
+        if (images.empty()) return add("user", text);
+        auto &allocator = messages_.GetAllocator();
+        rapidjson::Value parts(rapidjson::kArrayType);
+        rapidjson::Value textPart(rapidjson::kObjectType);
+        textPart.AddMember("type", "text", allocator);
+        textPart.AddMember("text", jsonString(text, allocator), allocator);
+        parts.PushBack(textPart, allocator);
+        for (const auto &image : images) {
+            rapidjson::Value url(rapidjson::kObjectType);
+            url.AddMember("url", jsonString(image.dataUrl, allocator), allocator);
+            rapidjson::Value part(rapidjson::kObjectType);
+            part.AddMember("type", "image_url", allocator);
+            part.AddMember("image_url", url, allocator);
+            parts.PushBack(part, allocator);
+        }
+        rapidjson::Value message(rapidjson::kObjectType);
+        message.AddMember("role", "user", allocator);
+        message.AddMember("content", parts, allocator);
+        messages_.PushBack(message, allocator);
     }
     void dropLast() { messages_.PopBack(); }
     // A new conversation: the turns go, the system prompt stays.
@@ -405,7 +455,8 @@ public:
         return "The model is --model, else agents.defaults.model.primary; agents.defaults.model.fallbacks follow in "
                "order (docs/pipeline.md). Without a message, a pipe is read as the message and a terminal starts a "
                "chat that keeps the conversation until EOF or /exit; with one, piped text goes first, then a blank "
-               "line, then the message. -o, --temperature and --max-tokens override the model's configured params "
+               "line, then the message. -a/--attach sends images after the text (content parts) to a model whose catalog "
+               "entry takes images. -o, --temperature and --max-tokens override the model's configured params "
                "for this call. Every request is recorded in the request log ('moltbot logs'); -c/--continue and "
                "--cid send an earlier conversation's turns first.\n"
                "Exit codes: 0 answered, 1 usage or configuration error (an unknown model, a missing API key, a "
@@ -442,6 +493,7 @@ public:
         rapidjson::Document params = callParams(invocation);
         // Read before any plugin loads: a usage error in the prompt costs nothing.
         std::optional<std::string> oneShot = oneShotMessage(invocation, std::cin, isatty(STDIN_FILENO));
+        std::vector<Attachment> attachments = readAttachments(invocation);  // sent with the first message
         auto config = std::make_shared<config::Config>(loadConfig(true, streams.err, invocation.has("quiet")));
         config->applyEnvBlock();
         bool logging = requestlog::enabledIn(*config);
@@ -463,6 +515,7 @@ public:
         if (invocation.has("model")) askedModel = session::ModelName{invocation.value("model"), "--model"};
         const bool withFallbacks = !invocation.has("no-fallbacks");
         std::vector<ChainEntry> chain = buildChain(session, askedModel, withFallbacks, streams.err);
+        if (!attachments.empty()) checkImageInput(session, chain, streams.err);
         http::CancelToken &cancel = session.cancel();
         InterruptGuard interrupts(cancel);
         Watchdog watchdog(cancel, timeout > 0 ? millis(timeout) : std::chrono::milliseconds::max());
@@ -550,7 +603,7 @@ public:
             return keyMissing && status != MB_OK ? static_cast<int>(kUsage) : exitCode(status);
         };
         auto ask = [&](const std::string &message) {
-            conversation.add("user", message);
+            conversation.addUser(message, attachments);
             notices.clear();
             auto started = std::chrono::steady_clock::now();
             Turn current{{}, started};
@@ -576,15 +629,17 @@ public:
             watchdog.stopped();
             turn = nullptr;
             if (std::string why = cooldowns->save(nowMs()); !why.empty()) {
-                streams.err << "moltbot: warning: could not save model cooldowns: " << why << "\n";
+                streams.err << style::warning(true) << "could not save model cooldowns: " << why << "\n";
             }
             if (std::string why = memory.save(); !why.empty()) {
-                streams.err << "moltbot: warning: could not save the notices shown: " << why << "\n";
+                streams.err << style::warning(true) << "could not save the notices shown: " << why << "\n";
             }
             if (outcome.status == MB_ERR_CANCELLED && watchdog.fired()) {
                 outcome.status = MB_ERR_TIMEOUT;
                 outcome.error = "the request took longer than --timeout " + invocation.value("timeout") + " s";
             }
+            // Kept in the conversation, the images are not attached again; a failed turn leaves them for the next.
+            if (outcome.status == MB_OK || (stoppedByUser && !outcome.text.empty())) attachments.clear();
             if (outcome.status == MB_OK) {
                 conversation.add("assistant", outcome.text);
             } else if (stoppedByUser && !outcome.text.empty()) {
@@ -616,12 +671,12 @@ public:
                 if (outcome.status == MB_OK) {
                     streams.err << usageLine(outcome) << "\n";
                 } else {
-                    streams.err << "moltbot: "
-                                << (stoppedByUser ? (outcome.text.empty() ? "answer stopped; nothing was received"
-                                                                          : "answer stopped; the part received stays in "
-                                                                            "the conversation")
-                                    : outcome.status == MB_ERR_CANCELLED ? "cancelled"
-                                                                         : outcome.error)
+                    streams.err << style::error(stoppedByUser ? (outcome.text.empty()
+                                                                     ? "answer stopped; nothing was received"
+                                                                     : "answer stopped; the part received stays in "
+                                                                       "the conversation")
+                                                : outcome.status == MB_ERR_CANCELLED ? "cancelled"
+                                                                                     : outcome.error)
                                 << "\n";
                 }
             }
@@ -642,16 +697,26 @@ public:
             return finalCode(ask(*oneShot));
         }
         // A terminal and no message: a chat that keeps the conversation.
-        streams.err << "Chatting with " << chain.front().ref.full();
+        streams.err << "Chatting with " << style::model(chain.front().ref.full());
         if (history) {
             streams.err << ", carrying on conversation " << history->conversationId << " (" << history->turns.size()
                         << " earlier turns)";
         }
+        if (!attachments.empty()) {
+            streams.err << (attachments.size() == 1 ? "; the image attached goes"
+                                                    : "; the " + std::to_string(attachments.size()) +
+                                                          " images attached go")
+                        << " with your first message";
+        }
         streams.err << ". Type /help for the commands, /exit or Ctrl-D to leave.\n";
+        const bool imagesSent = !attachments.empty();  // the conversation holds images: /model checks the model
         ChatHooks hooks;
         hooks.ask = [&](const std::string &message) { return finalCode(ask(message)); };
         hooks.switchModel = [&](const std::string &ref) {
-            chain = buildChain(session, session::ModelName{ref, "/model"}, withFallbacks, streams.err);
+            std::vector<ChainEntry> next = buildChain(session, session::ModelName{ref, "/model"}, withFallbacks,
+                                                      streams.err);
+            if (imagesSent) checkImageInput(session, next, streams.err);
+            chain = std::move(next);
             modelAsked = ref;
             return chain.front().ref.full();
         };

@@ -6,10 +6,15 @@
 
 #include <Poco/Util/Option.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <istream>
 #include <iterator>
+#include <memory>
 
 namespace moltbot::cli {
 
@@ -69,7 +74,84 @@ void setOnce(rapidjson::Document &params, const char *key, rapidjson::Value valu
     params.AddMember(rapidjson::StringRef(key), value, params.GetAllocator());
 }
 
+// The image type the first bytes of a file announce, or "" for anything else.
+std::string imageMime(std::string_view bytes) {
+    auto startsWith = [&](std::string_view magic, std::size_t at = 0) {
+        return bytes.size() >= at + magic.size() && bytes.substr(at, magic.size()) == magic;
+    };
+    if (startsWith("\x89PNG\r\n\x1a\n")) return "image/png";
+    if (startsWith("\xff\xd8\xff")) return "image/jpeg";
+    if (startsWith("GIF87a") || startsWith("GIF89a")) return "image/gif";
+    if (startsWith("RIFF") && startsWith("WEBP", 8)) return "image/webp";
+    return {};
+}
+
+std::string base64(std::string_view bytes) {
+    static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        unsigned n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                     static_cast<unsigned char>(bytes[i + 2]);
+        out += kDigits[(n >> 18) & 63];
+        out += kDigits[(n >> 12) & 63];
+        out += kDigits[(n >> 6) & 63];
+        out += kDigits[n & 63];
+    }
+    if (std::size_t rest = bytes.size() - i; rest > 0) {
+        unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
+        if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        out += kDigits[(n >> 18) & 63];
+        out += kDigits[(n >> 12) & 63];
+        out += rest == 2 ? kDigits[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+Attachment readAttachment(const std::string &path) {
+    auto unreadable = [&](const std::string &why) { return UsageError{"--attach: cannot read " + path + ": " + why}; };
+    auto systemReason = [](int number) -> std::string {
+        if (number == ENOENT) return "no such file";
+        if (number == EACCES) return "permission denied";
+        return std::strerror(number);
+    };
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) throw unreadable("it is a folder, not a file");
+    std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+    if (!file) throw unreadable(systemReason(errno));
+    std::string bytes;
+    char buffer[65536];
+    while (std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get())) {
+        bytes.append(buffer, got);
+        if (bytes.size() > kAttachmentLimit) {
+            throw UsageError{"--attach: " + path + " is larger than the " +
+                             std::to_string(kAttachmentLimit / (1024 * 1024)) + " MiB an attachment may have"};
+        }
+    }
+    if (std::ferror(file.get())) throw unreadable(systemReason(errno));
+    std::string mime = imageMime(bytes);
+    if (mime.empty()) {
+        throw UsageError{"--attach: " + path +
+                         (bytes.empty() ? " is empty, not an image"
+                                        : " is not a PNG, JPEG, GIF or WebP image (told by its first bytes)")};
+    }
+    return {path, mime, "data:" + mime + ";base64," + base64(bytes)};
+}
+
 }  // namespace
+
+std::vector<Attachment> readAttachments(const Invocation &invocation) {
+    std::vector<Attachment> attachments;
+    auto given = invocation.options.find("attach");
+    if (given == invocation.options.end()) return attachments;
+    for (const std::string &path : given->second) {
+        if (path.empty()) throw UsageError{"--attach takes a FILE; the path is empty"};
+        attachments.push_back(readAttachment(path));
+    }
+    return attachments;
+}
 
 void defineInputOptions(Poco::Util::OptionSet &options) {
     using Poco::Util::Option;
@@ -81,6 +163,10 @@ void defineInputOptions(Poco::Util::OptionSet &options) {
     options.addOption(Option("option", "o", "set a request field, VALUE as JSON5 when it parses, else a string "
                                             "(-o top_p 0.9); repeatable")
                           .argument("KEY VALUE")
+                          .repeatable(true));
+    options.addOption(Option("attach", "a", "send an image (PNG, JPEG, GIF or WebP, up to 10 MiB) after the message; "
+                                            "repeatable")
+                          .argument("FILE")
                           .repeatable(true));
     options.addOption(Option("temperature", "", "sampling temperature, 0 to 2").argument("X"));
     options.addOption(Option("max-tokens", "", "the longest answer, in tokens").argument("N"));

@@ -1,4 +1,5 @@
 #include "host/commands/agent_log.hpp"
+#include "host/commands/style.hpp"
 
 #include "core/requestlog/queries.hpp"
 
@@ -91,7 +92,7 @@ void AgentLog::printWarnings() {
         std::lock_guard lock(warnings_->mutex);
         pending.swap(warnings_->pending);
     }
-    for (const auto &message : pending) err_ << "moltbot: warning: " << message << "\n";
+    for (const auto &message : pending) err_ << style::warning(true) << message << "\n";
 }
 
 }  // namespace moltbot::cli

@@ -1,4 +1,5 @@
 #include "host/commands/chat.hpp"
+#include "host/commands/style.hpp"
 
 #include "host/cli.hpp"
 
@@ -64,7 +65,7 @@ bool runSlash(const ChatHooks &hooks, const std::string &line, std::ostream &err
         printHelp(err);
     } else if (word == "/model") {
         std::string now = hooks.switchModel(argument);  // before any output: it may print warnings
-        err << "Chatting with " << now << " from the next turn on.\n";
+        err << "Chatting with " << style::model(now) << " from the next turn on.\n";
     } else if (word == "/clear") {
         hooks.clear();
         err << "A new conversation.\n";
@@ -101,7 +102,7 @@ int runChat(const ChatHooks &hooks, LineEditor &editor, std::ostream &err) {
         std::string text(sdk::trim(line));
         if (text.empty()) continue;
         if (std::string why = editor.remember(line); !why.empty()) {
-            err << "moltbot: warning: could not save the chat history: " << why << "\n";
+            err << style::warning(true) << "could not save the chat history: " << why << "\n";
         }
         if (text.rfind("//", 0) == 0) {
             line = line.substr(line.find('/') + 1);  // "//etc is a folder" sends "/etc is a folder"
@@ -109,7 +110,7 @@ int runChat(const ChatHooks &hooks, LineEditor &editor, std::ostream &err) {
             try {
                 if (!runSlash(hooks, text, err)) return last;
             } catch (const UsageError &error) {
-                err << "moltbot: " << error.message << "\n";
+                err << style::error(error.message) << "\n";
             }
             continue;
         }

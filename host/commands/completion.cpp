@@ -33,7 +33,7 @@ bool isPathArgument(const std::string &name) { return name == "PATH" || name == 
 std::vector<CompletedOption> optionsOf(const Command &command) {
     Poco::Util::OptionSet set;
     command.defineOptions(set);
-    set.addOption(Poco::Util::Option("help", "h", "show this help and exit"));
+    addCommonOptions(set);
     std::vector<std::string> pairs = command.pairOptions();
     std::vector<CompletedOption> options;
     for (const auto &option : set) {

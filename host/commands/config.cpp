@@ -4,6 +4,7 @@
 #include "core/config/json_path.hpp"
 #include "core/config/paths.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/group.hpp"
 
 #include <Poco/Util/Option.h>
@@ -63,7 +64,7 @@ public:
             streams.out << config::toCompactJson(value) << "\n";
         }
         if (!config.validation().ok()) {
-            streams.err << "warning: " << config.path().string() << " has errors; see 'moltbot config validate'\n";
+            streams.err << style::warning() << config.path().string() << " has errors; see 'moltbot config validate'\n";
         }
         return kOk;
     }
@@ -176,7 +177,7 @@ public:
             } else if (result.ok()) {
                 streams.out << "Config valid: " << file.string() << (config.fileExists() ? "" : " (no file yet)") << "\n";
             } else {
-                streams.err << "moltbot: invalid config " << file.string() << ":\n";
+                streams.err << style::error("invalid config " + file.string() + ":") << "\n";
                 for (const auto &issue : result.errors) streams.err << "  - " << issue.text() << "\n";
             }
             return result.ok() ? kOk : kUsage;

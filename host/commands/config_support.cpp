@@ -1,4 +1,5 @@
 #include "host/commands/config_support.hpp"
+#include "host/commands/style.hpp"
 
 #include "core/config/files.hpp"
 #include "core/config/json5.hpp"
@@ -29,7 +30,7 @@ std::vector<config::Issue> pluginOptionWarnings(const config::Config &config, st
 }
 
 void printWarnings(const std::vector<config::Issue> &warnings, std::ostream &err) {
-    for (const auto &warning : warnings) err << "warning: " << warning.text() << "\n";
+    for (const auto &warning : warnings) err << style::warning() << warning.text() << "\n";
 }
 
 rapidjson::Value jsonString(std::string_view text, rapidjson::Document::AllocatorType &allocator) {
@@ -64,11 +65,11 @@ rapidjson::Value jsonIssues(const std::vector<config::Issue> &issues, rapidjson:
 void printSaveNotes(const config::ConfigEditor &editor, const config::ConfigEditor::Saved &saved, std::ostream &err) {
     printWarnings(saved.newWarnings, err);
     if (saved.rewritten) {
-        err << "warning: " << editor.path().string() << " was written whole as plain JSON: its comments and JSON5 "
+        err << style::warning() << editor.path().string() << " was written whole as plain JSON: its comments and JSON5 "
             << "spellings are gone (the previous file is " << config::backupPath(editor.path()).string() << ")\n";
     }
     if (!saved.remainingErrors.empty()) {
-        err << "warning: " << editor.path().string() << " still has errors; see 'moltbot config validate'\n";
+        err << style::warning() << editor.path().string() << " still has errors; see 'moltbot config validate'\n";
     }
 }
 

@@ -4,6 +4,7 @@
 #include "core/limits/ledger.hpp"
 #include "core/state/backend.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/group.hpp"
 #include "host/commands/keys_flags.hpp"
 #include "host/commands/table.hpp"
@@ -114,7 +115,7 @@ std::optional<std::map<std::string, limits::KeyUsage>> readUsage(const std::vect
     try {
         return openBackend()->usage(periods, now);
     } catch (const std::exception &error) {
-        err << "warning: spend not shown: " << error.what() << "\n";
+        err << style::warning() << "spend not shown: " << error.what() << "\n";
         return std::nullopt;
     }
 }

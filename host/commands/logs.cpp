@@ -7,6 +7,7 @@
 #include "core/requestlog/request_log.hpp"
 #include "core/util/time.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/request_log_support.hpp"
 
 #include <Poco/Util/Option.h>
@@ -155,7 +156,7 @@ void warnWhenOff(std::ostream &err) {
         config::Config config = config::Config::load({}, /*requireValid=*/false);
         printWarnings(config.validation().warnings, err);
         if (!requestlog::enabledIn(config)) {
-            err << "warning: request logging is off (logs.enabled is false); 'moltbot logs on' turns it back on\n";
+            err << style::warning() << "request logging is off (logs.enabled is false); 'moltbot logs on' turns it back on\n";
         }
     } catch (const std::exception &) {
     }

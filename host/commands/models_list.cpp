@@ -2,6 +2,7 @@
 // the plugins know, narrowed by search terms, --provider and --free; as a table on a terminal, one whole ref per line
 // on a pipe or with --plain, or JSON. A ref is never cut: it is what scripts and --model take.
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/config_support.hpp"
 
 #include "core/http/cancel.hpp"
@@ -282,7 +283,7 @@ private:
             std::string text = config.resolveAlias(name).value_or(name);
             auto ref = pipeline::parseModelRef(text);
             if (!ref) {
-                streams.err << "moltbot: warning: '" << name << "' is not a model ref (<provider>/<model>)\n";
+                streams.err << style::warning(true) << "'" << name << "' is not a model ref (<provider>/<model>)\n";
                 return nullptr;
             }
             for (auto &row : rows) {

@@ -59,6 +59,8 @@ std::string dollars(const rapidjson::Value &value) {
     return text;
 }
 
+}  // namespace
+
 KeyProbe probeKey(runtime::Runtime &host, const std::string &provider) {
     KeyProbe probe;
     probe.provider = provider;
@@ -96,8 +98,6 @@ KeyProbe probeKey(runtime::Runtime &host, const std::string &provider) {
     }
     return probe;
 }
-
-}  // namespace
 
 StatusExtras collectStatusExtras(runtime::Runtime &host, const std::vector<std::string> &providers, bool probe) {
     StatusExtras extras;

@@ -1,5 +1,6 @@
 // What `moltbot models status` adds beyond the config: with --probe, each provider's answer about its API key (the
-// MB_EXT_KEY_INFO extension), and always the models the pipeline has put in cooldown (<state dir>/cooldowns.json).
+// MB_EXT_KEY_INFO extension, which `moltbot onboard` also asks), and always the models the pipeline has put in
+// cooldown (<state dir>/cooldowns.json).
 #pragma once
 
 #include "core/config/config.hpp"
@@ -38,6 +39,10 @@ struct StatusExtras {
 std::string cooldownLine(const std::string &ref, const pipeline::Cooldown &entry, int64_t nowMs);
 rapidjson::Value cooldownJson(const std::string &ref, const pipeline::Cooldown &entry,
                               rapidjson::Document::AllocatorType &allocator);
+
+// Asks the plugin serving `provider` about the key it is configured with (the MB_EXT_KEY_INFO extension; OpenRouter:
+// GET /key). Never throws: a failure to check is Result::Failed with its message.
+KeyProbe probeKey(runtime::Runtime &host, const std::string &provider);
 
 // Probes the keys of `providers` (those with a key) through `host` when `probe` is set, and reads the cooldowns.
 // `host` is the status command's own runtime: plugins are loaded once per process.

@@ -9,6 +9,7 @@
 #include "core/session/session.hpp"
 #include "core/util/secrets.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/group.hpp"
 #include "host/commands/table.hpp"
 #include "host/commands/models_probe.hpp"
@@ -150,15 +151,16 @@ public:
             printText(config, primary, resolvedPrimary, keys, streams.out);
             extras.printText(streams.out);
         }
-        for (std::size_t i = configWarnings; i < warnings.size(); ++i) streams.err << "warning: " << warnings[i] << "\n";
+        for (std::size_t i = configWarnings; i < warnings.size(); ++i) streams.err << style::warning() << warnings[i] << "\n";
 
         if (!invocation.has("check")) return kOk;
         if (!extras.keysAccepted()) {
-            streams.err << "moltbot: check failed: a provider rejected its API key\n";
+            streams.err << style::error("check failed: a provider rejected its API key") << "\n";
             return kUsage;
         }
         if (!unknownModels.empty()) {
-            streams.err << "moltbot: check failed: the default model or a fallback names a model that does not exist\n";
+            streams.err << style::error("check failed: the default model or a fallback names a model that does not exist")
+                        << "\n";
             return kUsage;
         }
         return check(resolvedPrimary, keys, streams.err);
@@ -191,18 +193,19 @@ private:
 
     static int check(const std::string &resolvedPrimary, const std::vector<ProviderKey> &keys, std::ostream &err) {
         if (resolvedPrimary.empty()) {
-            err << "moltbot: check failed: no default model is set\n";
+            err << style::error("check failed: no default model is set") << "\n";
             return kUsage;
         }
         std::optional<pipeline::ModelRef> ref = pipeline::parseModelRef(resolvedPrimary);
         if (!ref) {
-            err << "moltbot: check failed: the default model '" << resolvedPrimary << "' is not a model ref\n";
+            err << style::error("check failed: the default model '" + resolvedPrimary + "' is not a model ref") << "\n";
             return kUsage;
         }
         auto found = std::find_if(keys.begin(), keys.end(), [&](const auto &entry) { return entry.provider == ref->prefix; });
         if (found == keys.end() || found->missing()) {
-            err << "moltbot: check failed: no API key for provider '" << ref->prefix << "' of the default model "
-                << resolvedPrimary << "\n";
+            err << style::error("check failed: no API key for provider '" + ref->prefix + "' of the default model " +
+                                resolvedPrimary)
+                << "\n";
             return kUsage;
         }
         return kOk;

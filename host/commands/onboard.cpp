@@ -4,8 +4,12 @@
 #include "core/config/credentials.hpp"
 #include "core/config/json_path.hpp"
 #include "core/config/paths.hpp"
+#include "core/http/cancel.hpp"
+#include "core/runtime/runtime.hpp"
 #include "core/util/secrets.hpp"
 #include "host/commands/config_support.hpp"
+#include "host/commands/models_probe.hpp"
+#include "host/commands/style.hpp"
 
 #include <Poco/Util/Option.h>
 
@@ -15,8 +19,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <ostream>
+#include <sstream>
 
 namespace moltbot::cli {
 
@@ -127,6 +133,8 @@ struct Outcome {
     std::string maskedKey;
     std::string keySource = "none";
     std::string defaultModel;
+    std::string keyCheck;         // "accepted", "unchecked" (could not check), "skipped" (--no-probe); "" with no key
+    std::string keyCheckMessage;  // why it could not be checked
     std::vector<std::string> lines;  // one per thing done or kept, for people
     std::vector<std::string> warnings;
 };
@@ -141,7 +149,10 @@ public:
                "  moltbot onboard --non-interactive --mode local \\\n"
                "    --auth-choice openrouter-api-key --openrouter-api-key KEY\n"
                "The key goes to the credentials file under the state folder, never into the config.\n"
-               "The default model becomes openrouter/auto only when none is set.";
+               "The default model becomes openrouter/auto only when none is set.\n"
+               "Before storing it, onboard asks OpenRouter about the key (GET /key): a key OpenRouter rejects is not "
+               "stored (exit 1, nothing changed); when OpenRouter cannot be reached the key is stored with a warning. "
+               "--no-probe stores it without asking.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         options.addOption(Poco::Util::Option("non-interactive", "", "never prompt; take the key from the flag or the "
@@ -152,6 +163,8 @@ public:
                               .argument("CHOICE"));
         options.addOption(Poco::Util::Option("openrouter-api-key", "", "the OpenRouter API key (sk-or-...)")
                               .argument("KEY"));
+        options.addOption(Poco::Util::Option("no-probe", "", "store the key without asking OpenRouter whether it "
+                                                             "accepts it"));
         options.addOption(Poco::Util::Option("json", "", "print the result as JSON"));
     }
 
@@ -192,12 +205,20 @@ public:
             if (authChoice == "openrouter-api-key") {
                 auto [key, source] = chooseKey(invocation, interactive, streams.err);
                 outcome.keySource = source;
-                if (source == "stored") {
-                    outcome.maskedKey = util::maskSecret(*config::storedApiKey(kProvider));
+                bool stored = source == "stored";
+                if (stored) key = *config::storedApiKey(kProvider);
+                if (!stored) checkKey(key);
+                outcome.maskedKey = util::maskSecret(key);
+                // Asked before anything is written: a key OpenRouter rejects changes nothing.
+                std::string accepted;
+                if (invocation.has("no-probe")) {
+                    outcome.keyCheck = "skipped";
+                } else {
+                    accepted = checkWithOpenRouter(key, stored, outcome);
+                }
+                if (stored) {
                     outcome.lines.push_back("Kept the stored OpenRouter API key " + outcome.maskedKey);
                 } else {
-                    checkKey(key);
-                    outcome.maskedKey = util::maskSecret(key);
                     if (key.rfind("sk-or-", 0) != 0) {
                         outcome.warnings.push_back("the key " + outcome.maskedKey +
                                                    " does not start with 'sk-or-' as OpenRouter keys do; stored anyway");
@@ -206,6 +227,7 @@ public:
                     outcome.lines.push_back("Stored the OpenRouter API key " + outcome.maskedKey + " (from " + source +
                                             ") in " + config::credentialsPath().string());
                 }
+                if (!accepted.empty()) outcome.lines.push_back(accepted);
             }
             if (setModel) {
                 editor.save();
@@ -214,7 +236,7 @@ public:
             } else {
                 outcome.lines.push_back("Default model unchanged: " + outcome.defaultModel);
             }
-            for (const auto &warning : outcome.warnings) streams.err << "warning: " << warning << "\n";
+            for (const auto &warning : outcome.warnings) streams.err << style::warning() << warning << "\n";
             report(invocation, streams, outcome);
             return kOk;
         });
@@ -252,6 +274,48 @@ private:
         return {key, "prompt"};
     }
 
+    // Asks OpenRouter about `key` through the plugin's key-info probe (GET /key), as `models status --probe` does.
+    // Accepted: the line for the report. Rejected: a UsageError, before anything is written. Not reachable (or no
+    // plugin to ask): a warning, and the key is stored all the same.
+    static std::string checkWithOpenRouter(const std::string &key, bool stored, Outcome &outcome) {
+        KeyProbe probe;
+        try {
+            std::ostringstream quiet;  // the config's warnings and the plugin's log: onboard says what matters itself
+            config::Config config = loadConfig(/*requireValid=*/false, quiet, /*quiet=*/true);
+            config.applyEnvBlock();
+            // The probe asks with the key being onboarded, not one stored or exported before: the exported variable
+            // comes first wherever moltbot looks for the key (Config::resolveApiKey), and only this process sees it.
+            ::setenv("OPENROUTER_API_KEY", key.c_str(), 1);
+            http::CancelToken cancel;
+            runtime::RuntimeOptions options;
+            options.transport.connectTimeout = std::chrono::seconds(10);
+            options.transport.idleTimeout = std::chrono::seconds(20);
+            runtime::Runtime host(config, cancel, options, quiet);
+            probe = probeKey(host, kProvider);
+        } catch (const std::exception &error) {  // no plugin to ask: not checked, as when the network is down
+            probe.result = KeyProbe::Result::Failed;
+            probe.message = error.what();
+        }
+        std::string which = std::string(stored ? "the stored key " : "the key ") + util::maskSecret(key);
+        switch (probe.result) {
+        case KeyProbe::Result::Valid:
+            outcome.keyCheck = "accepted";
+            return "OpenRouter accepts " + which;
+        case KeyProbe::Result::Rejected:
+            throw UsageError{"OpenRouter rejected " + which + " (" + probe.message + "); nothing was changed. " +
+                             (stored ? "Pass a new key with --openrouter-api-key KEY (keys: openrouter.ai/keys)"
+                                     : "Check the key at openrouter.ai/keys, or pass --no-probe to store it unchecked")};
+        case KeyProbe::Result::Unsupported:
+        case KeyProbe::Result::Failed:
+            break;
+        }
+        outcome.keyCheck = "unchecked";
+        outcome.keyCheckMessage = probe.message;
+        outcome.warnings.push_back("could not check " + which + " with OpenRouter (" + probe.message + "); " +
+                                   (stored ? "kept" : "stored") + " it unchecked");
+        return {};
+    }
+
     static void checkKey(const std::string &key) {
         bool clean = std::all_of(key.begin(), key.end(), [](unsigned char c) { return c > 0x20 && c != 0x7F; });
         if (!clean) throw UsageError{"the API key contains spaces or control characters; nothing was changed"};
@@ -274,6 +338,11 @@ private:
         out.AddMember("apiKey", outcome.maskedKey.empty() ? rapidjson::Value() : jsonString(outcome.maskedKey, allocator),
                       allocator);
         out.AddMember("keySource", jsonString(outcome.keySource, allocator), allocator);
+        out.AddMember("keyCheck", outcome.keyCheck.empty() ? rapidjson::Value() : jsonString(outcome.keyCheck, allocator),
+                      allocator);
+        if (!outcome.keyCheckMessage.empty()) {
+            out.AddMember("keyCheckMessage", jsonString(outcome.keyCheckMessage, allocator), allocator);
+        }
         out.AddMember("defaultModel", jsonString(outcome.defaultModel, allocator), allocator);
         out.AddMember("configPath", jsonString(outcome.configFile.string(), allocator), allocator);
         out.AddMember("credentialsPath", jsonString(config::credentialsPath().string(), allocator), allocator);

@@ -1,6 +1,7 @@
 // `moltbot plugins list` and `moltbot plugins path`: what the loader found, skipped (or was told to skip) and
 // shadowed, and where it looked.
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/group.hpp"
 #include "host/commands/table.hpp"
 
@@ -71,7 +72,7 @@ plugin::LoadPolicy loadPolicy(std::ostream &err) {
     try {
         return runtime::pluginPolicy(loadConfig(/*requireValid=*/false, err));
     } catch (const UsageError &error) {
-        err << "moltbot: not applying the plugins settings of the config: " << error.message << "\n";
+        err << style::error("not applying the plugins settings of the config: " + error.message) << "\n";
         return {};
     }
 }

@@ -2,6 +2,7 @@
 // file reads the settings, owns the process's signals (drain on SIGTERM/SIGINT, reload on SIGHUP) and the
 // listening line.
 #include "host/cli.hpp"
+#include "host/commands/style.hpp"
 #include "host/commands/config_support.hpp"
 
 #include "core/config/paths.hpp"
@@ -128,7 +129,7 @@ public:
             throw UsageError{error.what()};
         } catch (const state::Unavailable &error) {
             haveKeys = true;
-            streams.err << "warning: " << error.what() << "\n";
+            streams.err << style::warning() << error.what() << "\n";
         }
         if (!util::isLoopbackHost(settings.host) && !haveKeys && !invocation.has("allow-unauthenticated")) {
             throw UsageError{"refusing to listen on " + settings.host +

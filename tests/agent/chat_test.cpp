@@ -19,9 +19,12 @@ struct Chat {
                                            {"MOLTBOT_PLUGIN_PATH", buildPath("tests/fixtures/faulty").string()}};
 
     // Keys typed at the prompt wait until the line editor reads keys (TerminalStep::raw), as a person's would.
-    TerminalResult run(const std::string &model, std::vector<TerminalStep> steps) const {
+    TerminalResult run(const std::string &model, std::vector<TerminalStep> steps,
+                       const std::vector<std::string> &flags = {}) const {
         for (auto &step : steps) step.raw = step.waitFor == "you> ";
-        TerminalResult result = runOnTerminal({moltbotBinary().string(), "agent", "--model", model}, env, steps);
+        std::vector<std::string> argv = {moltbotBinary().string(), "agent", "--model", model};
+        argv.insert(argv.end(), flags.begin(), flags.end());
+        TerminalResult result = runOnTerminal(argv, env, steps);
         INFO("the terminal showed:\n" << result.transcript);
         REQUIRE_FALSE(result.timedOut);
         return result;
@@ -87,6 +90,31 @@ TEST_CASE("chat: slash commands switch the model, set the system prompt, save, c
     rapidjson::Document cleared = chat.saved("cleared.json");
     REQUIRE(cleared["messages"].Size() == 1);
     CHECK(message(cleared["messages"], 0) == "system: Be brief");
+}
+
+TEST_CASE("chat: images of --attach go with the first message only and stay in the conversation") {
+    Chat chat;
+    auto image = chat.home.write("cat.gif", std::string("GIF89a\x01\x00\x01\x00", 10));
+    // The faulty plugin lists no catalog: a model without an entry is sent the images as they are.
+    TerminalResult result = chat.run("faulty/ok",
+                                     {
+                                         {"you> ", "what is it\r"},
+                                         {"you> ", "and now\r"},
+                                         {"you> ", "/save " + chat.path("chat.json") + "\r"},
+                                         {"you> ", "/exit\r"},
+                                     },
+                                     {"-a", image.string()});
+    CHECK(result.exitCode == 0);
+    CHECK(contains(result.transcript, "; the image attached goes with your first message."));
+    rapidjson::Document saved = chat.saved("chat.json");
+    const rapidjson::Value &messages = saved["messages"];
+    REQUIRE(messages.Size() == 4);
+    const rapidjson::Value &first = messages[0]["content"];
+    REQUIRE(first.IsArray());
+    REQUIRE(first.Size() == 2);
+    CHECK(std::string(first[0]["text"].GetString()) == "what is it");
+    CHECK(std::string(first[1]["image_url"]["url"].GetString()) == "data:image/gif;base64,R0lGODlhAQABAA==");
+    CHECK(message(messages, 2) == "user: and now");  // a plain string again: the image is not attached twice
 }
 
 TEST_CASE("chat: Ctrl-C stops the answer only, its part stays marked; Ctrl-C twice at the prompt leaves with 130") {

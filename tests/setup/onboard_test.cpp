@@ -20,7 +20,10 @@ TEST_CASE("the non-interactive command of the page stores the key and sets openr
     Home home;
     RunResult result = home.run(kPageCommand);
     CHECK(result.exitCode == 0);
-    CHECK(result.err.empty());
+    // OpenRouter is out of reach here (Home::run): the key is stored, with a warning that it was not checked. The
+    // check itself is tested against the simulator (tests/seed/onboard_probe_test.cpp).
+    CHECK(result.err.starts_with("warning: could not check the key sk-or-v1...abcd with OpenRouter ("));
+    CHECK(result.err.ends_with("); stored it unchecked\n"));
     CHECK(result.out == "Stored the OpenRouter API key sk-or-v1...abcd (from flag) in " + home.credentials().string() +
                             "\nSet the default model to openrouter/auto in " + home.config().string() + "\n");
     CHECK_FALSE(leaksKey(result.out + result.err));
@@ -84,7 +87,8 @@ TEST_CASE("--json prints what was done, with the key masked") {
 
 TEST_CASE("a key that does not look like OpenRouter's is stored with a warning") {
     Home home;
-    RunResult result = home.run({"onboard", "--non-interactive", "--openrouter-api-key", "abc-0123456789abcdef-xyz"});
+    RunResult result =
+        home.run({"onboard", "--non-interactive", "--no-probe", "--openrouter-api-key", "abc-0123456789abcdef-xyz"});
     CHECK(result.exitCode == 0);
     CHECK(result.err == "warning: the key abc-01...xyz does not start with 'sk-or-' as OpenRouter keys do; stored anyway\n");
     RunResult status = home.run({"models", "status"});

@@ -45,6 +45,44 @@ std::string stringMember(const rapidjson::Value &object, const char *name) {
     return object.HasMember(name) && object[name].IsString() ? object[name].GetString() : "";
 }
 
+// The image parts of the messages, checked as OpenRouter takes them: {"type":"image_url","image_url":{"url":U}} where
+// U is an http(s) URL or a base64 data URL of an image ("data:image/png;base64,iVBOR..."). Returns the number of
+// images, or sets `problem` to a 400's message for a malformed one.
+int countImageParts(const rapidjson::Value &messages, std::string &problem) {
+    int images = 0;
+    for (const auto &message : messages.GetArray()) {
+        if (!message.IsObject() || !message.HasMember("content") || !message["content"].IsArray()) continue;
+        for (const auto &part : message["content"].GetArray()) {
+            if (!part.IsObject() || stringMember(part, "type") != "image_url") continue;
+            if (!part.HasMember("image_url") || !part["image_url"].IsObject()) {
+                problem = "image_url content part requires an image_url object";
+                return images;
+            }
+            std::string url = stringMember(part["image_url"], "url");
+            if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) {
+                ++images;
+                continue;
+            }
+            static const std::string kTypes[] = {"image/png", "image/jpeg", "image/gif", "image/webp"};
+            std::size_t comma = url.find(',');
+            std::string head = url.substr(0, comma);
+            bool knownType = false;
+            for (const auto &type : kTypes) knownType = knownType || head == "data:" + type + ";base64";
+            std::string data = comma == std::string::npos ? "" : url.substr(comma + 1);
+            bool base64 = !data.empty() && data.size() % 4 == 0 &&
+                          data.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+                              std::string::npos &&
+                          data.find('=') >= data.size() - 2;
+            if (!knownType || !base64) {
+                problem = "Invalid image URL: expected an http(s) URL or a data:image/(png|jpeg|gif|webp);base64, URL";
+                return images;
+            }
+            ++images;
+        }
+    }
+    return images;
+}
+
 // The smaller of max_tokens and max_completion_tokens, when either is a positive integer.
 std::optional<int> completionLimit(const rapidjson::Document &body) {
     std::optional<int> limit;
@@ -721,6 +759,19 @@ void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerR
     for (const std::string &id : ids) {
         if (!catalog.find(id)) {
             fail({400, id + " is not a valid model ID", "", {}});
+            return;
+        }
+    }
+    std::string imageProblem;
+    int images = countImageParts(body["messages"], imageProblem);
+    if (!imageProblem.empty()) {
+        fail({400, imageProblem, "", {}});
+        return;
+    }
+    if (images > 0) {
+        const auto &modalities = catalog.find(ids.front())->inputModalities;
+        if (std::find(modalities.begin(), modalities.end(), "image") == modalities.end()) {
+            fail({404, "No endpoints found that support image input", "", {}});
             return;
         }
     }

@@ -45,6 +45,30 @@ TEST_CASE("an unknown model is a 400 naming it; a request without messages is a 
     CHECK(fixture.chat("{not json").status == 400);
 }
 
+TEST_CASE("image parts: a data URL of an image or an http(s) URL is taken; a malformed one is a 400; a text model 404s") {
+    Fixture fixture;
+    auto withImage = [](const std::string &model, const std::string &url) {
+        return R"({"model":")" + model + R"(","messages":[{"role":"user","content":[{"type":"text","text":"what is it"},)"
+               R"({"type":"image_url","image_url":{"url":")" + url + R"("}}]}]})";
+    };
+    CHECK(fixture.chat(withImage("openai/gpt-5.2", "data:image/png;base64,iVBORw0KGgo=")).status == 200);
+    CHECK(fixture.chat(withImage("openai/gpt-5.2", "data:image/webp;base64,UklGRg==")).status == 200);
+    CHECK(fixture.chat(withImage("openai/gpt-5.2", "https://example.com/cat.png")).status == 200);
+    for (const std::string bad : {"data:x", "data:image/png;base64,", "data:image/png;base64,not base64!",
+                                  "data:image/png;base64,abc", "data:text/plain;base64,aGk=", "data:image/png,iVBO",
+                                  "ftp://example.com/a.png", ""}) {
+        CAPTURE(bad);
+        Reply reply = fixture.chat(withImage("openai/gpt-5.2", bad));
+        CHECK(reply.status == 400);
+        CHECK(str(reply.json()["error"]["message"]).starts_with("Invalid image URL"));
+    }
+    CHECK(fixture.chat(R"({"model":"openai/gpt-5.2","messages":[{"role":"user","content":[{"type":"image_url"}]}]})")
+              .status == 400);
+    Reply textOnly = fixture.chat(withImage("openai/gpt-oss-120b", "data:image/png;base64,iVBORw0KGgo="));
+    CHECK(textOnly.status == 404);
+    CHECK(str(textOnly.json()["error"]["message"]) == "No endpoints found that support image input");
+}
+
 TEST_CASE("a non-streaming answer has the OpenRouter shape, a gen- id and the serving provider's display name") {
     Fixture fixture;
     Reply reply = fixture.chat(chatBody("anthropic/claude-sonnet-4.5", "hi",
@@ -81,7 +105,7 @@ TEST_CASE("prompt tokens count all message text, a quarter token per byte, round
     Fixture fixture;
     std::string body = R"({"model":"openai/gpt-4o-mini","messages":[
         {"role":"system","content":"You are terse."},
-        {"role":"user","content":[{"type":"text","text":"abcd"},{"type":"image_url","image_url":{"url":"data:x"}}]},
+        {"role":"user","content":[{"type":"text","text":"abcd"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw=="}}]},
         {"role":"assistant","content":"ok"},
         {"role":"user","content":"again"}]})";
     Reply reply = fixture.chat(body);
