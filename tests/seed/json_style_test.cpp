@@ -59,6 +59,7 @@ TEST_CASE("every --json output is one document with a 2-space indent, as docs/cl
         {"keys", "create", "--name", "second", "--json"},
         {"logs", "--json"},
         {"usage", "--json"},
+        {"onboard", "--non-interactive", "--auth-choice", "openrouter-api-key", "--openrouter-api-key", kKey, "--json"},
     };
     for (const auto &args : commands) checkStyle(args, seed.moltbotWithKey(args));
 }
