@@ -80,6 +80,15 @@ public:
     virtual void recordSuccess(const std::string &ref) noexcept { (void)ref; }
     // The shared cooldown table when it changed since the last call (std::nullopt: unchanged, or not shared).
     virtual std::optional<std::map<std::string, pipeline::Cooldown>> changedCooldowns() noexcept { return std::nullopt; }
+    // `moltbot models cooldowns`: the shared table as it is now (std::nullopt: this backend shares none, the state
+    // folder's cooldowns.json is the only table). Throws Unavailable.
+    virtual std::optional<std::map<std::string, pipeline::Cooldown>> sharedCooldowns() { return std::nullopt; }
+    // `moltbot models cooldowns clear`: forgets the shared cooldown of `ref`, or every one (std::nullopt); returns
+    // how many were forgotten. Every instance drops them on its next request. Throws Unavailable.
+    virtual std::size_t clearSharedCooldowns(const std::optional<std::string> &ref) {
+        (void)ref;
+        return 0;
+    }
 
     virtual Health health() = 0;
     // Problems to log once (an unreadable keys file, a journal that cannot be written, Redis lost and back).

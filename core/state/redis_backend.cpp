@@ -180,14 +180,25 @@ redis.call('INCR', KEYS[2])
 return {untilMs, failures}
 )lua";
 
-// KEYS: models version. ARGV: ref.
+// KEYS: models version. ARGV: ref. Returns how many entries went (0 or 1).
 constexpr const char *kCooldownOk = R"lua(
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('INCR', KEYS[2]) end
-return 1
+local gone = redis.call('HDEL', KEYS[1], ARGV[1])
+if gone == 1 then redis.call('INCR', KEYS[2]) end
+return gone
+)lua";
+
+// KEYS: models version. Forgets every cooldown; returns how many there were.
+constexpr const char *kCooldownClear = R"lua(
+local n = redis.call('HLEN', KEYS[1])
+if n > 0 then
+  redis.call('DEL', KEYS[1])
+  redis.call('INCR', KEYS[2])
+end
+return n
 )lua";
 
 enum ScriptId { kAdmitScript, kSettleScript, kUsageScript, kKeysPutScript, kCooldownFailScript, kCooldownOkScript,
-                kScriptCount };
+                kCooldownClearScript, kScriptCount };
 
 struct Script {
     std::string text;
@@ -510,7 +521,7 @@ struct RedisBackend::Impl {
 RedisBackend::RedisBackend(const Options &options) : impl_(std::make_unique<Impl>()) {
     impl_->options = options;
     impl_->target = parseUrl(options.redisUrl);
-    const char *texts[kScriptCount] = {kAdmit, kSettle, kUsage, kKeysPut, kCooldownFail, kCooldownOk};
+    const char *texts[kScriptCount] = {kAdmit, kSettle, kUsage, kKeysPut, kCooldownFail, kCooldownOk, kCooldownClear};
     for (int i = 0; i < kScriptCount; ++i) {
         impl_->scripts[static_cast<std::size_t>(i)].text = std::string(kPrelude) + texts[i];
         impl_->scripts[static_cast<std::size_t>(i)].sha = sha1(impl_->scripts[static_cast<std::size_t>(i)].text);
@@ -818,24 +829,41 @@ std::optional<std::map<std::string, pipeline::Cooldown>> RedisBackend::changedCo
             // 0: no instance ever shared a cooldown, so there is nothing to replace the local table with.
             if (seen <= 0 || seen == impl.cooldownsApplied) return std::nullopt;
         }
-        std::map<std::string, pipeline::Cooldown> table;
-        impl.run([&](Client &client) {
-            Poco::Redis::Command all("HGETALL");
-            all << impl.key("cooldowns", "models");
-            Poco::Redis::Array reply = client.execute<Poco::Redis::Array>(all);
-            for (std::size_t i = 0; !reply.isNull() && i + 1 < reply.size(); i += 2) {
-                pipeline::Cooldown entry;
-                std::istringstream fields(reply.get<Poco::Redis::BulkString>(i + 1).value());
-                if (!(fields >> entry.untilMs >> entry.failures >> entry.reason)) continue;
-                table[reply.get<Poco::Redis::BulkString>(i).value()] = std::move(entry);
-            }
-        });
+        std::map<std::string, pipeline::Cooldown> table = *sharedCooldowns();
         std::lock_guard lock(impl.keysMutex);
         impl.cooldownsApplied = seen;
         return table;
     } catch (...) {
         return std::nullopt;
     }
+}
+
+std::optional<std::map<std::string, pipeline::Cooldown>> RedisBackend::sharedCooldowns() {
+    Impl &impl = *impl_;
+    std::map<std::string, pipeline::Cooldown> table;
+    impl.run([&](Client &client) {
+        Poco::Redis::Command all("HGETALL");
+        all << impl.key("cooldowns", "models");
+        Poco::Redis::Array reply = client.execute<Poco::Redis::Array>(all);
+        for (std::size_t i = 0; !reply.isNull() && i + 1 < reply.size(); i += 2) {
+            pipeline::Cooldown entry;
+            std::istringstream fields(reply.get<Poco::Redis::BulkString>(i + 1).value());
+            if (!(fields >> entry.untilMs >> entry.failures >> entry.reason)) continue;
+            table[reply.get<Poco::Redis::BulkString>(i).value()] = std::move(entry);
+        }
+    });
+    return table;
+}
+
+std::size_t RedisBackend::clearSharedCooldowns(const std::optional<std::string> &ref) {
+    Impl &impl = *impl_;
+    Poco::Int64 cleared = 0;
+    std::vector<std::string> keys = {impl.key("cooldowns", "models"), impl.key("cooldowns", "version")};
+    impl.run([&](Client &client) {
+        cleared = ref ? impl.eval<Poco::Int64>(client, kCooldownOkScript, keys, {*ref})
+                      : impl.eval<Poco::Int64>(client, kCooldownClearScript, keys, {});
+    });
+    return static_cast<std::size_t>(std::max<Poco::Int64>(0, cleared));
 }
 
 Health RedisBackend::health() {

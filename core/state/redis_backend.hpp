@@ -43,6 +43,8 @@ public:
                                                     const std::string &reason) noexcept override;
     void recordSuccess(const std::string &ref) noexcept override;
     std::optional<std::map<std::string, pipeline::Cooldown>> changedCooldowns() noexcept override;
+    std::optional<std::map<std::string, pipeline::Cooldown>> sharedCooldowns() override;
+    std::size_t clearSharedCooldowns(const std::optional<std::string> &ref) override;
     Health health() override;
     std::string takeWarnings() override;
 

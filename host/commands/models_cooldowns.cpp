@@ -4,6 +4,7 @@
 #include "core/config/paths.hpp"
 #include "core/pipeline/cooldown_store.hpp"
 #include "core/pipeline/model_ref.hpp"
+#include "core/state/backend.hpp"
 #include "host/commands/config_support.hpp"
 #include "host/commands/group.hpp"
 #include "host/commands/models_probe.hpp"
@@ -12,11 +13,21 @@
 
 #include <Poco/Util/Option.h>
 
+#include <memory>
+#include <optional>
 #include <ostream>
 
 namespace moltbot::cli {
 
 namespace {
+
+// The Redis the gateways share their cooldowns in (the config's state block says "redis"), else nullptr: with the
+// local backend the state folder's cooldowns.json is the only table. The config's warnings go to `err`.
+std::unique_ptr<state::Backend> sharedState(std::ostream &err) {
+    state::Options options = state::Options::fromConfig(loadConfig(/*requireValid=*/false, err));
+    if (options.backend != "redis") return nullptr;
+    return reportConfigErrors([&] { return state::open(options); });
+}
 
 class ModelsCooldowns : public Command {
 public:
@@ -37,17 +48,33 @@ public:
         pipeline::CooldownStore store(config::cooldownsPath());
         int64_t now = sdk::nowMs();
         auto running = store.snapshot().running(now);
+        // With several gateways sharing Redis, the cooldowns they skip models by live there.
+        std::vector<std::pair<std::string, pipeline::Cooldown>> shared;
+        if (auto backend = sharedState(streams.err)) {
+            pipeline::Cooldowns table;
+            for (auto &[ref, entry] : reportConfigErrors([&] { return *backend->sharedCooldowns(); })) {
+                table.set(ref, std::move(entry));
+            }
+            shared = table.running(now);
+        }
         if (invocation.has("json")) {
             rapidjson::Document out(rapidjson::kObjectType);
             auto &allocator = out.GetAllocator();
             rapidjson::Value list(rapidjson::kArrayType);
-            for (const auto &[ref, entry] : running) list.PushBack(cooldownJson(ref, entry, allocator), allocator);
+            for (const auto *entries : {&running, &shared}) {
+                for (const auto &[ref, entry] : *entries) {
+                    rapidjson::Value item = cooldownJson(ref, entry, allocator);
+                    item.AddMember("shared", entries == &shared, allocator);
+                    list.PushBack(item, allocator);
+                }
+            }
             out.AddMember("cooldowns", list, allocator);
             streams.out << config::toPrettyJson(out);
-        } else if (running.empty()) {
+        } else if (running.empty() && shared.empty()) {
             streams.err << "no model is in cooldown\n";
         } else {
             for (const auto &[ref, entry] : running) streams.out << cooldownLine(ref, entry, now) << "\n";
+            for (const auto &[ref, entry] : shared) streams.out << cooldownLine(ref, entry, now) << " [shared]\n";
         }
         return kOk;
     }
@@ -68,9 +95,13 @@ public:
             throw UsageError{"'moltbot " + name() + "' takes at most one argument, REF; see 'moltbot " + name() + " --help'"};
         }
         pipeline::CooldownStore store(config::cooldownsPath());
+        std::unique_ptr<state::Backend> backend = sharedState(streams.err);
+        auto clearShared = [&](const std::optional<std::string> &ref) {
+            return backend ? reportConfigErrors([&] { return backend->clearSharedCooldowns(ref); }) : 0;
+        };
         std::string cleared;
         if (invocation.positionals.empty()) {
-            std::size_t count = store.clearAll();
+            std::size_t count = store.clearAll() + clearShared(std::nullopt);
             if (count == 0) {
                 streams.out << "No cooldowns to clear\n";
                 return kOk;
@@ -78,15 +109,25 @@ public:
             cleared = "Cleared the cooldowns of " + std::to_string(count) + (count == 1 ? " model" : " models");
         } else {
             const std::string &asked = invocation.positionals[0];
-            std::string ref = loadConfig(/*requireValid=*/false, streams.err).resolveAlias(asked).value_or(asked);
-            bool found = store.clear(ref);
+            std::string ref = loadConfig(/*requireValid=*/false, streams.err, /*quiet=*/true)
+                                  .resolveAlias(asked)
+                                  .value_or(asked);
+            auto clearRef = [&](const std::string &candidate) {
+                bool local = store.clear(candidate);
+                return clearShared(candidate) > 0 || local;
+            };
+            bool found = clearRef(ref);
             if (!found) {
-                if (auto parsed = pipeline::parseModelRef(ref)) found = store.clear(ref = parsed->full());
+                if (auto parsed = pipeline::parseModelRef(ref)) found = clearRef(ref = parsed->full());
             }
             if (!found) {
                 std::vector<std::string> known;
                 pipeline::Cooldowns table = store.snapshot();
                 for (const auto &[model, entry] : table.entries()) known.push_back(model);
+                if (backend) {
+                    auto sharedTable = reportConfigErrors([&] { return *backend->sharedCooldowns(); });
+                    for (const auto &[model, entry] : sharedTable) known.push_back(model);
+                }
                 throw UsageError{"'" + asked + "' has no cooldown" + util::didYouMean(util::nearest(ref, known, 2)) +
                                  "; see 'moltbot models cooldowns'"};
             }
