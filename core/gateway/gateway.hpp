@@ -74,6 +74,8 @@ private:
                          const Caller &caller, requestlog::Entry &logged);
     void submitToLog(const AccessRecord &record, requestlog::Entry &logged);
     void writtenOff(const std::string &ref);
+    void stickyFailed(const std::string &why);
+    static bool servedByOpenRouter(session::Session &session, const std::string &prefix);
     void listModels(Exchange &exchange);
     std::shared_ptr<const std::string> modelsJson(const std::shared_ptr<session::Session> &session);
 
@@ -85,6 +87,7 @@ private:
     requestlog::RequestLog *requests_;
     StuckCalls stuck_;  // last: its thread calls writtenOff(), which uses the members above
     std::atomic<bool> draining_{false};
+    std::atomic<bool> stickyWarned_{false};
     std::atomic<int> inFlight_{0};     // requests between head and the end of their response (InFlight)
     std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent
     std::mutex idleMutex_;
