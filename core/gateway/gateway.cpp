@@ -572,7 +572,7 @@ void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, C
                                   " read no cached tokens from a prompt of " +
                                   std::to_string(outcome.usage.promptTokens) +
                                   " tokens; does the prompt mark a cache breakpoint (cache_control, or the model's "
-                                  "params.cacheTtl)? (warned once per session)");
+                                  "params.cacheControlTtl)? (warned once per session)");
                     }
                 } catch (const std::exception &error) {
                     stickyFailed(error.what());
