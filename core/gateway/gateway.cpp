@@ -333,6 +333,7 @@ void Gateway::submitToLog(const AccessRecord &record, requestlog::Entry &logged)
     logged.timeMs = record.timeMs;
     logged.frontEnd = "serve";
     logged.keyName = record.key;
+    logged.instance = instanceId_;
     logged.modelAsked = record.modelAsked;
     if (logged.model.empty()) logged.model = record.model;
     logged.latencyMs = static_cast<int64_t>(record.durationMs);

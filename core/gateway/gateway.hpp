@@ -61,6 +61,8 @@ public:
     };
 
     void handle(Exchange &exchange);
+    // Names this instance in the request log (Settings::instanceName once the port is known). Before serving only.
+    void setInstanceId(std::string id) { instanceId_ = std::move(id); }
 
     // SIGTERM: new requests get 503 and /ready says so; running ones go on.
     void startDraining() { draining_.store(true); }
@@ -88,6 +90,7 @@ private:
     StuckCalls stuck_;  // last: its thread calls writtenOff(), which uses the members above
     std::atomic<bool> draining_{false};
     std::atomic<bool> stickyWarned_{false};
+    std::string instanceId_;
     std::atomic<int> inFlight_{0};     // requests between head and the end of their response (InFlight)
     std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent
     std::mutex idleMutex_;

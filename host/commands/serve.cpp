@@ -172,6 +172,11 @@ public:
         } catch (const std::runtime_error &error) {
             throw UsageError{error.what()};
         }
+        {
+            gateway::Settings named = settings;
+            named.port = server->port();  // --port 0: the port it got
+            gateway.setInstanceId(named.instanceName());
+        }
         server->start();
         std::string host = settings.host.find(':') != std::string::npos ? "[" + settings.host + "]" : settings.host;
         // One write, so that a reader never sees the line without its port.
