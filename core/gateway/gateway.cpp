@@ -9,6 +9,7 @@
 #include <moltbot/sdk/http.hpp>
 #include <moltbot/sdk/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace moltbot::gateway {
@@ -476,8 +477,14 @@ void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, C
         if (auto field = request.body.FindMember("user"); field != request.body.MemberEnd() && field->value.IsString()) {
             user = std::string_view(field->value.GetString(), field->value.GetStringLength());
         }
-        stickySession = stickySessionId(caller.key != nullptr ? caller.key->id : std::string(),
-                                        exchange.header("x-session-id").value_or(""), user);
+        // Only a chain with an OpenRouter model can be pinned: others cost no round trip to the state backend.
+        bool pinnable = std::any_of(chain.begin(), chain.end(), [&](const pipeline::ChainEntry &entry) {
+            return servedByOpenRouter(*session, entry.ref.prefix);
+        });
+        if (pinnable) {
+            stickySession = stickySessionId(caller.key != nullptr ? caller.key->id : std::string(),
+                                            exchange.header("x-session-id").value_or(""), user);
+        }
     }
     if (!stickySession.empty()) {
         try {

@@ -18,13 +18,6 @@ const std::string kChat = "/v1/chat/completions";
 
 bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
 
-moltbot::test::RunResult cli(ServeFixture &fixture, std::vector<std::string> args) {
-    args.insert(args.begin(), moltbot::test::moltbotBinary().string());
-    moltbot::test::RunOptions options;
-    options.env["MOLTBOT_STATE_DIR"] = fixture.state.path().string();
-    return moltbot::test::run(args, options);
-}
-
 // `moltbot logs --json -n 1000`, polled until it holds `count` entries (the log is written behind the requests).
 rapidjson::Document loggedEntries(ServeFixture &fixture, std::size_t count) {
     rapidjson::Document entries;

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 using namespace moltbot::gateway::test;
 
@@ -95,6 +97,19 @@ TEST_CASE("sticky sessions: a session's requests stay on one provider and read i
         for (std::size_t i = 2; i < served.pinned.size(); ++i) CHECK(served.pinned[i]);
         for (std::size_t i = 1; i < cached.size(); ++i) CHECK(cached[i] > 0);
         CHECK(fixture.log().find("sticky=" + *conv1.begin()) != std::string::npos);
+        // moltbot usage shows the share of prompt tokens the gateway's requests read from a cache.
+        rapidjson::Document usage;
+        for (int tries = 0; tries < 200; ++tries) {  // the request log is written behind the requests
+            auto result = cli(fixture, {"usage", "--json"});
+            REQUIRE_MESSAGE(result.exitCode == 0, result.err);
+            usage.Parse(result.out.c_str());
+            REQUIRE(usage.IsObject());
+            if (usage["total"]["requests"].GetInt64() == 14) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        CHECK(usage["total"]["requests"].GetInt64() == 14);
+        CHECK(usage["total"]["cached_tokens"].GetInt64() > 0);
+        CHECK(usage["total"]["cached_share"].GetDouble() > 0.3);
     }
 
     SUBCASE("by the user field, scoped like the header") {
