@@ -268,7 +268,9 @@ TEST_CASE("Redis stopped with onStateError local: each instance admits its third
     for (ServeFixture *instance : cluster.all()) {
         int answered = 0, refused = 0;
         for (int i = 0; i < 5; ++i) {
-            Response response = post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret));
+            // With a session: its sticky lookup fails too, and must not fail the request.
+            Response response = post(instance->port(), kChat, chatBody("sonnet", "hi"),
+                                     bearer(secret) + "x-session-id: outage\r\n");
             if (response.status == 200) {
                 ++answered;
             } else {
@@ -279,6 +281,10 @@ TEST_CASE("Redis stopped with onStateError local: each instance admits its third
         CHECK(answered == 3);  // 9 rpm over 3 instances
         CHECK(refused == 2);
         CHECK(instance->server().waitFor("admitting with per-instance limits (1/3", std::chrono::seconds(5)));
+        std::string metrics = get(instance->port(), "/metrics").body;
+        // Each answered request failed its lookup and its record: 2 × 3.
+        CHECK_MESSAGE(contains(metrics, "moltbot_sticky_errors_total 6"), metrics);
+        CHECK(contains(instance->log(), "session stickiness is off while the state backend fails"));
     }
     REQUIRE(cluster.redis.start());
     // Each instance writes what it settled meanwhile once Redis answers again (/ready looks at it).
