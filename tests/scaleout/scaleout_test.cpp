@@ -1,7 +1,7 @@
 // Scale-out end to end: a redis-server of the test's own, three real `moltbot serve` instances sharing it
-// (state.backend "redis"), each against its own OpenRouter simulator, and the real `moltbot keys` writing the keys
-// into Redis. The limits must hold across the instances, exactly; a revocation, a cooldown and a Redis outage are
-// seen by all of them. Every server is stopped by its PID when the test ends, whatever happened.
+// (state.backend "redis"), each against its own OpenRouter simulator (or one shared, for sticky sessions), and the
+// real `moltbot keys` writing the keys into Redis. The limits must hold across the instances, exactly; a revocation,
+// a cooldown, a Redis outage and a session's provider are seen by all of them. Every server is stopped by its PID when the test ends, whatever happened.
 #include "tests/gateway/serve_fixture.hpp"
 #include "tests/support/haproxy.hpp"
 #include "tests/support/redis_server.hpp"
