@@ -151,3 +151,22 @@ TEST_CASE("a sticky session whose cache stays cold warns once") {
     REQUIRE_MESSAGE(first != std::string::npos, log);
     CHECK(log.find("read no cached tokens", first + 1) == std::string::npos);
 }
+
+TEST_CASE("a session's provider that fails does not fail the request: another serves and becomes the session's") {
+    ServeFixture fixture(config(300), balanced());
+    fixture.start();
+    REQUIRE(post(fixture.port(), kChat, cachedChat(), "x-session-id: conv-f\r\n").status == 200);
+    Served first = servedSince(fixture, 0);
+    REQUIRE(first.slugs.size() == 1);
+    std::string pinned = first.slugs[0];
+    fixture.faults(R"([{"kind":"http","status":503,"match":{"provider":")" + pinned + R"("},"times":100}])");
+    for (int i = 0; i < 3; ++i) {
+        CHECK(post(fixture.port(), kChat, cachedChat(), "x-session-id: conv-f\r\n").status == 200);
+    }
+    Served after = servedSince(fixture, 1);
+    REQUIRE(after.slugs.size() == 3);
+    CHECK(after.slugs[0] != pinned);  // OpenRouter's allow_fallbacks moved the pinned request on
+    CHECK(after.slugs[1] == after.slugs[0]);  // and the session follows the provider that served it
+    CHECK(after.slugs[2] == after.slugs[0]);
+    for (bool isPinned : after.pinned) CHECK(isPinned);
+}
