@@ -372,6 +372,12 @@ private:
                 {"upstreamConnectTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"upstreamIdleTimeoutSeconds", &Validator::integerIn<1, 86400>},
                 {"requestTimeoutSeconds", &Validator::integerIn<1, 86400>},
+                {"stickySeconds", &Validator::integerIn<0, 86400>},
+                {"instanceId", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
+                     if (!c.IsString() || c.GetStringLength() == 0 || c.GetStringLength() > 200) {
+                         v.error(a, "expected a string of 1 to 200 characters naming this instance");
+                     }
+                 }},
                 {"logContent", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) { v.expectBoolean(c, a); }},
                 {"logFormat", [](Validator &v, const rapidjson::Value &c, const PathSegments &a) {
                      std::string_view format = c.IsString() ? c.GetString() : "";

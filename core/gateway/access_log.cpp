@@ -67,6 +67,14 @@ void AccessLog::write(const AccessRecord &r) {
             }
             line += "]";
         }
+        if (!r.provider.empty()) {
+            line += ",\"provider\":";
+            json::appendString(line, r.provider);
+        }
+        if (!r.stickyProvider.empty()) {
+            line += ",\"sticky\":";
+            json::appendString(line, r.stickyProvider);
+        }
         line += ",\"duration_ms\":" + number(r.durationMs, "%.3f");
         line += ",\"ttfb_ms\":" + (r.firstByteMs >= 0 ? number(r.firstByteMs, "%.3f") : std::string("null"));
         if (!r.error.empty()) {
@@ -87,6 +95,8 @@ void AccessLog::write(const AccessRecord &r) {
         }
         if (r.cost >= 0) line += " cost=" + number(r.cost, "%.6f") + (r.costEstimated ? "~" : "");
         for (const auto &ref : r.skipped) line += " skipped=" + ref;
+        if (!r.provider.empty()) line += " provider=" + field(r.provider);
+        if (!r.stickyProvider.empty()) line += " sticky=" + field(r.stickyProvider);
         line += " ms=" + number(r.durationMs, "%.1f");
         if (r.firstByteMs >= 0) line += " ttfb_ms=" + number(r.firstByteMs, "%.1f");
         if (!r.error.empty()) line += " error=" + r.error;

@@ -34,6 +34,7 @@ struct AccessRecord {
     std::vector<std::string> skipped;  // fallbacks left out: outside the key's model patterns
     int retries = 0;           // extra attempts on a model already tried
     bool fellBack = false;     // answered by a model other than the chain's first
+    std::string stickyProvider;  // the provider slug the session's request was pinned to (gateway.stickySeconds)
 };
 
 class AccessLog {

@@ -2,12 +2,14 @@
 
 #include "core/gateway/chat_request.hpp"
 #include "core/gateway/completion_encoder.hpp"
+#include "core/gateway/sticky.hpp"
 #include "core/config/files.hpp"
 
 #include <moltbot/plugin.h>
 #include <moltbot/sdk/http.hpp>
 #include <moltbot/sdk/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace moltbot::gateway {
@@ -147,6 +149,10 @@ RequestSample sample(const AccessRecord &record) {
     sample.fellBack = record.fellBack;
     return sample;
 }
+
+// A prompt this long can be cached (Anthropic's smallest minimum): a sticky session's answer that read none of it
+// from the cache counts as a miss.
+constexpr int64_t kCacheablePromptTokens = 1024;
 
 // The longest answer a model of unknown limits is assumed to give, when the request sets no max_tokens.
 constexpr int64_t kAssumedMaxOutput = 131'072;
@@ -303,6 +309,20 @@ void Gateway::handle(Exchange &raw) {
     if (std::string warnings = keys_.takeWarnings(); !warnings.empty()) log_.note(warnings);
 }
 
+void Gateway::stickyFailed(const std::string &why) {
+    metrics_.stickyError();
+    // One line per failing spell, not per request: the state backend's own warnings say when it is back.
+    if (!stickyWarned_.exchange(true)) {
+        log_.note("warning: session stickiness is off while the state backend fails (" + why +
+                  "); requests go on unpinned (moltbot_sticky_errors_total counts them)");
+    }
+}
+
+bool Gateway::servedByOpenRouter(session::Session &session, const std::string &prefix) {
+    std::shared_ptr<const plugin::Provider> provider = session.runtime().providerOf(prefix);
+    return provider != nullptr && provider->info.id == "ai.moltbot.openrouter";
+}
+
 void Gateway::writtenOff(const std::string &ref) {
     metrics_.pluginCallWrittenOff(ref);
     log_.note("warning: the plugin serving " + (ref.empty() ? std::string("a request") : ref) + " did not return " +
@@ -314,6 +334,7 @@ void Gateway::submitToLog(const AccessRecord &record, requestlog::Entry &logged)
     logged.timeMs = record.timeMs;
     logged.frontEnd = "serve";
     logged.keyName = record.key;
+    logged.instance = instanceId_;
     logged.modelAsked = record.modelAsked;
     if (logged.model.empty()) logged.model = record.model;
     logged.latencyMs = static_cast<int64_t>(record.durationMs);
@@ -447,6 +468,41 @@ void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, C
     if (caller.key != nullptr) record.skipped = restrictToKey(chain, *caller.key);
     Ticket ticket = keys_.admit(caller, worstCase(*session, chain, request, textBytes), record.timeMs);
 
+    // Session stickiness: the session's OpenRouter model goes to the provider that served it last, so that the
+    // provider's prompt cache stays warm. Best effort: a state backend error is counted and the request goes on.
+    std::string stickySession;
+    const int64_t stickyTtlMs = int64_t{settings_.stickySeconds} * 1000;
+    if (settings_.stickySeconds > 0) {
+        std::string_view user;
+        if (auto field = request.body.FindMember("user"); field != request.body.MemberEnd() && field->value.IsString()) {
+            user = std::string_view(field->value.GetString(), field->value.GetStringLength());
+        }
+        // Only a chain with an OpenRouter model can be pinned: others cost no round trip to the state backend.
+        bool pinnable = std::any_of(chain.begin(), chain.end(), [&](const pipeline::ChainEntry &entry) {
+            return servedByOpenRouter(*session, entry.ref.prefix);
+        });
+        if (pinnable) {
+            stickySession = stickySessionId(caller.key != nullptr ? caller.key->id : std::string(),
+                                            exchange.header("x-session-id").value_or(""), user);
+        }
+    }
+    if (!stickySession.empty()) {
+        try {
+            if (auto sticky = keys_.backend().stickyRecord(stickySession, stickyTtlMs)) {
+                for (auto &entry : chain) {
+                    if (entry.ref.full() != sticky->ref || !servedByOpenRouter(*session, entry.ref.prefix)) continue;
+                    if (pinProvider(entry, request.body, sticky->provider)) {
+                        record.stickyProvider = sticky->provider;
+                        metrics_.stickyPinned();
+                    }
+                    break;
+                }
+            }
+        } catch (const std::exception &error) {
+            stickyFailed(error.what());
+        }
+    }
+
     // Past the request's deadline its run is cancelled; a plugin that ignores that is the stuck-call watch's.
     Clock::time_point deadline = started + std::chrono::seconds(settings_.requestTimeoutSeconds);
     StuckCalls::Watch watch(stuck_, exchange, deadline);
@@ -506,6 +562,31 @@ void Gateway::chatCompletions(GuardedExchange &exchange, AccessRecord &record, C
         }
         settle(*session, outcome, ticket, record);
         logged.recordOutcome(outcome);
+        if (!stickySession.empty() && outcome.status == MB_OK && !outcome.provider.empty()) {
+            pipeline::ModelRef served;
+            for (const auto &entry : chain) {
+                if (entry.ref.full() == outcome.ref) served = entry.ref;
+            }
+            if (!served.prefix.empty() && servedByOpenRouter(*session, served.prefix)) {
+                bool cacheMissed = outcome.usage.known && outcome.usage.cachedTokens == 0 &&
+                                   outcome.usage.promptTokens >= kCacheablePromptTokens;
+                try {
+                    state::StickyAfter after = keys_.backend().recordSticky(
+                        stickySession, {outcome.ref, providerSlug(outcome.provider), 0}, cacheMissed, stickyTtlMs);
+                    stickyWarned_.store(false);  // a later failing spell warns again
+                    if (after.warn) {
+                        log_.note("warning: sticky session " + stickySession.substr(0, 12) + " on " + outcome.ref +
+                                  " via " + outcome.provider + ": answer " + std::to_string(after.answers) +
+                                  " read no cached tokens from a prompt of " +
+                                  std::to_string(outcome.usage.promptTokens) +
+                                  " tokens; does the prompt mark a cache breakpoint (cache_control, or the model's "
+                                  "params.cacheControlTtl)? (warned once per session)");
+                    }
+                } catch (const std::exception &error) {
+                    stickyFailed(error.what());
+                }
+            }
+        }
     };
 
     if (!request.stream) {

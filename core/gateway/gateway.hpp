@@ -61,6 +61,8 @@ public:
     };
 
     void handle(Exchange &exchange);
+    // Names this instance in the request log (Settings::instanceName once the port is known). Before serving only.
+    void setInstanceId(std::string id) { instanceId_ = std::move(id); }
 
     // SIGTERM: new requests get 503 and /ready says so; running ones go on.
     void startDraining() { draining_.store(true); }
@@ -74,6 +76,8 @@ private:
                          const Caller &caller, requestlog::Entry &logged);
     void submitToLog(const AccessRecord &record, requestlog::Entry &logged);
     void writtenOff(const std::string &ref);
+    void stickyFailed(const std::string &why);
+    static bool servedByOpenRouter(session::Session &session, const std::string &prefix);
     void listModels(Exchange &exchange);
     std::shared_ptr<const std::string> modelsJson(const std::shared_ptr<session::Session> &session);
 
@@ -85,6 +89,8 @@ private:
     requestlog::RequestLog *requests_;
     StuckCalls stuck_;  // last: its thread calls writtenOff(), which uses the members above
     std::atomic<bool> draining_{false};
+    std::atomic<bool> stickyWarned_{false};
+    std::string instanceId_;
     std::atomic<int> inFlight_{0};     // requests between head and the end of their response (InFlight)
     std::atomic<int> chatsRunning_{0}; // chat completions, against maxConcurrent
     std::mutex idleMutex_;

@@ -93,6 +93,12 @@ Metrics::Metrics()
       retries_(counter(*registry_, "moltbot_retries_total",
                        "Extra attempts on the same model after a retryable failure, over all requests")
                    .Add({})),
+      stickyPins_(counter(*registry_, "moltbot_sticky_pins_total",
+                          "Requests sent to the upstream provider their session used before (gateway.stickySeconds)")
+                      .Add({})),
+      stickyErrors_(counter(*registry_, "moltbot_sticky_errors_total",
+                            "State backend errors on the session stickiness path; the request went on unpinned")
+                        .Add({})),
       inFlight_(prometheus::BuildGauge()
                     .Name("moltbot_requests_in_flight")
                     .Help("Chat completion requests running now")
@@ -147,6 +153,10 @@ const Metrics::Series &Metrics::series(const std::string &model, const std::stri
 void Metrics::requestStarted() { inFlight_.Increment(); }
 
 void Metrics::stateUp(bool up) { stateUp_.Set(up ? 1 : 0); }
+
+void Metrics::stickyPinned() { stickyPins_.Increment(); }
+
+void Metrics::stickyError() { stickyErrors_.Increment(); }
 
 void Metrics::requestFinished(const RequestSample &sample) {
     inFlight_.Decrement();

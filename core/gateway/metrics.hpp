@@ -64,6 +64,10 @@ public:
     void rejected(const std::string &key, std::string_view reason);
     // The state backend (core/state) answered, or could not: moltbot_state_backend_up 1 or 0.
     void stateUp(bool up);
+    // Session stickiness: a request sent to its session's provider (moltbot_sticky_pins_total), and a state backend
+    // error on the sticky path, which never fails the request (moltbot_sticky_errors_total).
+    void stickyPinned();
+    void stickyError();
     // The pipeline put `model` (a resolved ref) in cooldown.
     void cooldownStarted(const std::string &model);
     // A plugin call serving `model` never returned after its request's deadline: its thread is written off.
@@ -93,6 +97,8 @@ private:
     prometheus::Family<prometheus::Counter> &cooldowns_;
     prometheus::Family<prometheus::Counter> &writtenOff_;
     prometheus::Counter &retries_;
+    prometheus::Counter &stickyPins_;
+    prometheus::Counter &stickyErrors_;
     prometheus::Gauge &inFlight_;
     prometheus::Gauge &stateUp_;
 

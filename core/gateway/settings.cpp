@@ -1,5 +1,7 @@
 #include "core/gateway/settings.hpp"
 
+#include <unistd.h>
+
 namespace moltbot::gateway {
 
 Settings Settings::fromConfig(const config::Config &config) {
@@ -25,11 +27,20 @@ Settings Settings::fromConfig(const config::Config &config) {
     integer("upstreamConnectTimeoutSeconds", settings.upstreamConnectTimeoutSeconds);
     integer("upstreamIdleTimeoutSeconds", settings.upstreamIdleTimeoutSeconds);
     integer("requestTimeoutSeconds", settings.requestTimeoutSeconds);
+    integer("stickySeconds", settings.stickySeconds);
+    string("instanceId", settings.instanceId);
     string("logFormat", settings.logFormat);
     if (auto it = block->FindMember("logContent"); it != block->MemberEnd() && it->value.IsBool()) {
         settings.logContent = it->value.GetBool();
     }
     return settings;
+}
+
+std::string Settings::instanceName() const {
+    if (!instanceId.empty()) return instanceId;
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "localhost:" + std::to_string(port);
+    return std::string(host) + ":" + std::to_string(port);
 }
 
 }  // namespace moltbot::gateway

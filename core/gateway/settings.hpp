@@ -22,9 +22,13 @@ struct Settings {
     int requestTimeoutSeconds = 600;         // a chat request's whole life; then 504 (a hung plugin: 2 s later)
     std::string logFormat = "text";          // the access log: "text" or "json"
     bool logContent = false;                 // the request log keeps prompts and answers too (docs/request-log.md)
+    int stickySeconds = 300;                 // session stickiness: how long a session keeps its provider; 0: off
+    std::string instanceId;                  // names this instance in the request log; empty: "<hostname>:<port>"
 
     // The `gateway` block of `config` over the defaults (the config is validated: types are right).
     static Settings fromConfig(const config::Config &config);
+    // instanceId, or "<hostname>:<port>" when the config names none.
+    std::string instanceName() const;
     int connectionThreads() const { return threads > 0 ? threads : maxConcurrent + 32; }
 };
 

@@ -25,6 +25,7 @@ struct Entry {
     int64_t timeMs = 0;       // epoch milliseconds at arrival
     std::string frontEnd;     // "agent" or "serve"
     std::string keyName;      // the gateway key's name; "" for none (agent, or a gateway without keys)
+    std::string instance;     // serve: the instance that served (gateway.instanceId, else "<host>:<port>"); agent: ""
     std::string modelAsked;   // the model as the user or client wrote it ("" for the configured primary)
     std::string model;        // the ref that answered (or failed last)
     std::string provider;     // the upstream's serving provider, when it said

@@ -17,6 +17,7 @@ std::optional<GroupBy> parseGroupBy(std::string_view text) {
     if (text == "key") return GroupBy::Key;
     if (text == "day") return GroupBy::Day;
     if (text == "provider") return GroupBy::Provider;
+    if (text == "instance") return GroupBy::Instance;
     return std::nullopt;
 }
 
@@ -75,7 +76,7 @@ std::vector<Entry> LogReader::latest(const LogQuery &query) {
         std::string sql =
             "SELECT id, time_ms, front_end, key_name, model_asked, model, provider, attempts, prompt_tokens,"
             " completion_tokens, cached_tokens, cache_write_tokens, cost_usd, cost_estimated, latency_ms, ttft_ms,"
-            " status, error_code, conversation_id, prompt, system_prompt, answer FROM requests WHERE 1 = 1";
+            " status, error_code, conversation_id, prompt, system_prompt, answer, instance FROM requests WHERE 1 = 1";
         // Poco binds by reference: the values live here until the statement ran.
         std::string pattern = query.modelPattern, key = query.keyName, conversation = query.conversationId,
                     frontEnd = query.frontEnd;
@@ -121,6 +122,7 @@ std::vector<Entry> LogReader::latest(const LogQuery &query) {
             entry.prompt = text(rows, 19, row);
             entry.system = text(rows, 20, row);
             entry.answer = text(rows, 21, row);
+            entry.instance = text(rows, 22, row);
         }
         return entries;
     });
@@ -134,6 +136,7 @@ UsageReport LogReader::usage(GroupBy by, std::optional<int64_t> sinceMs) {
         case GroupBy::Key: group = "COALESCE(key_name, '(' || front_end || ')')"; break;
         case GroupBy::Day: group = "strftime('%Y-%m-%d', time_ms / 1000, 'unixepoch')"; break;
         case GroupBy::Provider: group = "COALESCE(provider, '(unknown)')"; break;
+        case GroupBy::Instance: group = "COALESCE(instance, '(' || front_end || ')')"; break;
         }
         std::string sql = "SELECT " + group +
                           " AS grp, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),"

@@ -32,9 +32,9 @@ struct LogQuery {
     std::string frontEnd;            // only "agent" or "serve"
 };
 
-enum class GroupBy { Model, Key, Day, Provider };
+enum class GroupBy { Model, Key, Day, Provider, Instance };
 
-// "model", "key", "day", "provider"; std::nullopt for anything else.
+// "model", "key", "day", "provider", "instance"; std::nullopt for anything else.
 std::optional<GroupBy> parseGroupBy(std::string_view text);
 
 struct UsageRow {

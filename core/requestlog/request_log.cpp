@@ -70,7 +70,7 @@ namespace {
 struct Row {
     Poco::Int64 timeMs = 0;
     std::string frontEnd;
-    Poco::Nullable<std::string> keyName, modelAsked, model, provider;
+    Poco::Nullable<std::string> keyName, modelAsked, model, provider, instance;
     std::string attempts;
     Poco::Nullable<Poco::Int64> promptTokens, completionTokens, cachedTokens, cacheWriteTokens;
     Poco::Nullable<double> costUsd;
@@ -101,6 +101,7 @@ struct Row {
         text(modelAsked, entry.modelAsked);
         text(model, entry.model);
         text(provider, entry.provider);
+        text(instance, entry.instance);
         attempts = attemptsJson(entry.attempts);
         number(promptTokens, entry.usageKnown, entry.promptTokens);
         number(completionTokens, entry.usageKnown, entry.completionTokens);
@@ -161,13 +162,13 @@ private:
             *insert_ << "INSERT INTO requests (time_ms, front_end, key_name, model_asked, model, provider, attempts,"
                         " prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost_usd,"
                         " cost_estimated, latency_ms, ttft_ms, status, error_code, conversation_id, prompt,"
-                        " system_prompt, answer)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " system_prompt, answer, instance)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 use(row_.timeMs), use(row_.frontEnd), use(row_.keyName), use(row_.modelAsked), use(row_.model),
                 use(row_.provider), use(row_.attempts), use(row_.promptTokens), use(row_.completionTokens),
                 use(row_.cachedTokens), use(row_.cacheWriteTokens), use(row_.costUsd), use(row_.costEstimated),
                 use(row_.latencyMs), use(row_.ttftMs), use(row_.status), use(row_.errorCode),
-                use(row_.conversationId), use(row_.prompt), use(row_.system), use(row_.answer);
+                use(row_.conversationId), use(row_.prompt), use(row_.system), use(row_.answer), use(row_.instance);
             return true;
         } catch (const Poco::Exception &error) {
             fail(error.displayText());

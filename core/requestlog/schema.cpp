@@ -43,6 +43,8 @@ const std::vector<Migration> &migrations() {
           " answer TEXT)",
           "CREATE INDEX requests_by_time ON requests (time_ms)",
           "CREATE INDEX requests_by_conversation ON requests (conversation_id) WHERE conversation_id IS NOT NULL"}},
+        // The gateway instance that served the request (gateway.instanceId), for several instances' logs side by side.
+        {2, {"ALTER TABLE requests ADD COLUMN instance TEXT"}},
     };
     return steps;
 }

@@ -44,6 +44,20 @@ struct Health {
     std::string detail;   // where (never a password), and why it is down
 };
 
+// Session stickiness (docs/gateway.md#session-stickiness): the upstream provider that last served a session, so that
+// the session's next requests go to it and its prompt cache stays warm.
+struct StickyRecord {
+    std::string ref;       // the model that served, "openrouter/anthropic/claude-sonnet-4.5"
+    std::string provider;  // its provider slug, "amazon-bedrock"
+    int64_t answers = 0;   // answers recorded for the session
+};
+
+// What recordSticky reports after counting an answer.
+struct StickyAfter {
+    int64_t answers = 0;
+    bool warn = false;  // the first answer of the session, from its second on, that read no cached tokens
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -89,6 +103,15 @@ public:
         (void)ref;
         return 0;
     }
+
+    // Session stickiness. `session` is an opaque id (core/gateway/sticky.hpp). stickyRecord reads the session's
+    // record and extends its life to ttlMs from now (std::nullopt: none, or expired). recordSticky records the
+    // provider that served an answer (the last one wins), counts the answer and, when the answer read no cached
+    // tokens though `cacheable`, says whether to warn (once per session, from its second answer on), with a life of
+    // ttlMs. Both throw Unavailable when the backend cannot answer: stickiness is best effort, the caller goes on.
+    virtual std::optional<StickyRecord> stickyRecord(const std::string &session, int64_t ttlMs) = 0;
+    virtual StickyAfter recordSticky(const std::string &session, const StickyRecord &served, bool cacheMissed,
+                                     int64_t ttlMs) = 0;
 
     virtual Health health() = 0;
     // Problems to log once (an unreadable keys file, a journal that cannot be written, Redis lost and back).

@@ -5,6 +5,7 @@
 #include "core/state/backend.hpp"
 
 #include <mutex>
+#include <unordered_map>
 
 namespace moltbot::state {
 
@@ -24,7 +25,12 @@ public:
     void settle(uint64_t reservation, double costUsd, int64_t tokens, int64_t nowMs) noexcept override;
     std::map<std::string, limits::KeyUsage> usage(const std::map<std::string, limits::Period> &periods,
                                                   int64_t nowMs) override;
+    std::optional<StickyRecord> stickyRecord(const std::string &session, int64_t ttlMs) override;
+    StickyAfter recordSticky(const std::string &session, const StickyRecord &served, bool cacheMissed,
+                             int64_t ttlMs) override;
     Health health() override { return {"local", true, ledgerFolder_.string()}; }
+    // At most this many sessions are remembered; past it the expired ones go, then the oldest.
+    static constexpr std::size_t kMaxStickySessions = 100'000;
     std::string takeWarnings() override;
 
 private:
@@ -35,6 +41,14 @@ private:
     std::filesystem::path ledgerFolder_;
     std::mutex ledgerMutex_;
     std::unique_ptr<limits::Ledger> ledger_;
+
+    struct Sticky {
+        StickyRecord record;
+        bool warned = false;
+        int64_t expiresMs = 0;  // steady clock
+    };
+    std::mutex stickyMutex_;
+    std::unordered_map<std::string, Sticky> sticky_;
 };
 
 }  // namespace moltbot::state

@@ -197,8 +197,26 @@ end
 return n
 )lua";
 
+// KEYS: sticky. ARGV: ttlMs. Returns {ref, provider, answers} and extends the record's life, or {} when none.
+constexpr const char *kStickyGet = R"lua(
+local r = redis.call('HMGET', KEYS[1], 'ref', 'provider', 'answers')
+if not r[1] or not r[2] then return {} end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return {r[1], r[2], tonumber(r[3] or '0')}
+)lua";
+
+// KEYS: sticky. ARGV: ref provider cacheMissed(0/1) ttlMs. Returns {answers, warn(0/1)}.
+constexpr const char *kStickyPut = R"lua(
+redis.call('HSET', KEYS[1], 'ref', ARGV[1], 'provider', ARGV[2])
+local answers = redis.call('HINCRBY', KEYS[1], 'answers', 1)
+local warn = 0
+if ARGV[3] == '1' and answers >= 2 and redis.call('HSETNX', KEYS[1], 'warned', '1') == 1 then warn = 1 end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {answers, warn}
+)lua";
+
 enum ScriptId { kAdmitScript, kSettleScript, kUsageScript, kKeysPutScript, kCooldownFailScript, kCooldownOkScript,
-                kCooldownClearScript, kScriptCount };
+                kCooldownClearScript, kStickyGetScript, kStickyPutScript, kScriptCount };
 
 struct Script {
     std::string text;
@@ -521,7 +539,8 @@ struct RedisBackend::Impl {
 RedisBackend::RedisBackend(const Options &options) : impl_(std::make_unique<Impl>()) {
     impl_->options = options;
     impl_->target = parseUrl(options.redisUrl);
-    const char *texts[kScriptCount] = {kAdmit, kSettle, kUsage, kKeysPut, kCooldownFail, kCooldownOk, kCooldownClear};
+    const char *texts[kScriptCount] = {kAdmit,        kSettle,      kUsage,         kKeysPut,   kCooldownFail,
+                                       kCooldownOk,   kCooldownClear, kStickyGet, kStickyPut};
     for (int i = 0; i < kScriptCount; ++i) {
         impl_->scripts[static_cast<std::size_t>(i)].text = std::string(kPrelude) + texts[i];
         impl_->scripts[static_cast<std::size_t>(i)].sha = sha1(impl_->scripts[static_cast<std::size_t>(i)].text);
@@ -864,6 +883,36 @@ std::size_t RedisBackend::clearSharedCooldowns(const std::optional<std::string> 
                       : impl.eval<Poco::Int64>(client, kCooldownClearScript, keys, {});
     });
     return static_cast<std::size_t>(std::max<Poco::Int64>(0, cleared));
+}
+
+std::optional<StickyRecord> RedisBackend::stickyRecord(const std::string &session, int64_t ttlMs) {
+    Impl &impl = *impl_;
+    std::optional<StickyRecord> record;
+    impl.run([&](Client &client) {
+        Poco::Redis::Array reply = impl.eval<Poco::Redis::Array>(client, kStickyGetScript,
+                                                                 {impl.key("s:" + session, "sticky")},
+                                                                 {std::to_string(std::max<int64_t>(1, ttlMs))});
+        if (reply.isNull() || reply.size() < 3) return;
+        record.emplace();
+        record->ref = reply.get<Poco::Redis::BulkString>(0).value();
+        record->provider = reply.get<Poco::Redis::BulkString>(1).value();
+        record->answers = Impl::integer(reply, 2);
+    });
+    return record;
+}
+
+StickyAfter RedisBackend::recordSticky(const std::string &session, const StickyRecord &served, bool cacheMissed,
+                                       int64_t ttlMs) {
+    Impl &impl = *impl_;
+    StickyAfter after;
+    impl.run([&](Client &client) {
+        Poco::Redis::Array reply = impl.eval<Poco::Redis::Array>(
+            client, kStickyPutScript, {impl.key("s:" + session, "sticky")},
+            {served.ref, served.provider, cacheMissed ? "1" : "0", std::to_string(std::max<int64_t>(1, ttlMs))});
+        after.answers = Impl::integer(reply, 0);
+        after.warn = Impl::integer(reply, 1) == 1;
+    });
+    return after;
 }
 
 Health RedisBackend::health() {

@@ -12,6 +12,8 @@
 //   P{<kid>}:done    zset: settled reservation ids (a replayed settle counts once), kept a day
 //   P{keys}:file, P{keys}:version              the keys file's JSON and its change counter
 //   P{cooldowns}:models, P{cooldowns}:version  ref -> "<until ms> <failures> <reason>", and its change counter
+//   P{s:<session>}:sticky  hash: ref, provider, answers, warned; expires stickySeconds after its last use (every key
+//                          of a session shares the tag {s:<session>})
 //
 // Never hangs: every connection has a connect and a reply timeout; after a failure a breaker refuses at once
 // (Unavailable) and lets one request try again after a backoff (100 ms doubling to 2 s), so service comes back by
@@ -45,6 +47,9 @@ public:
     std::optional<std::map<std::string, pipeline::Cooldown>> changedCooldowns() noexcept override;
     std::optional<std::map<std::string, pipeline::Cooldown>> sharedCooldowns() override;
     std::size_t clearSharedCooldowns(const std::optional<std::string> &ref) override;
+    std::optional<StickyRecord> stickyRecord(const std::string &session, int64_t ttlMs) override;
+    StickyAfter recordSticky(const std::string &session, const StickyRecord &served, bool cacheMissed,
+                             int64_t ttlMs) override;
     Health health() override;
     std::string takeWarnings() override;
 

@@ -61,7 +61,10 @@ std::string modelText(const Entry &entry) {
 // 2026-01-05T12:34:56Z agent · openrouter/x via Anthropic · ok · 2613 in (2613 cached, 0 written), 19 out · $0.001069 · 812 ms
 void printLine(const Entry &entry, std::ostream &out) {
     std::vector<std::string> parts;
-    parts.push_back(entry.frontEnd + (entry.keyName.empty() ? "" : " (key " + entry.keyName + ")"));
+    std::string who = entry.frontEnd;
+    if (!entry.instance.empty()) who += " " + entry.instance;
+    if (!entry.keyName.empty()) who += " (key " + entry.keyName + ")";
+    parts.push_back(who);
     parts.push_back(modelText(entry));
     parts.push_back(statusText(entry));
     if (entry.usageKnown) {
@@ -111,6 +114,7 @@ rapidjson::Value entryJson(const Entry &entry, rapidjson::Document::AllocatorTyp
     add("time", jsonString(util::utcTime(entry.timeMs), allocator));
     add("time_ms", rapidjson::Value(entry.timeMs));
     add("front_end", jsonString(entry.frontEnd, allocator));
+    add("instance", optionalString(entry.instance, allocator));
     add("key", optionalString(entry.keyName, allocator));
     add("model_asked", optionalString(entry.modelAsked, allocator));
     add("model", optionalString(entry.model, allocator));

@@ -67,7 +67,9 @@ public:
                "one access-log line per request follows there.\n"
                "Defaults come from the config's gateway block (host, port, threads, maxConcurrent, maxBodyBytes, "
                "drainSeconds, headerTimeoutSeconds, idleTimeoutSeconds, upstreamConnectTimeoutSeconds, "
-               "upstreamIdleTimeoutSeconds, logFormat); docs/gateway.md has them all.\n"
+               "upstreamIdleTimeoutSeconds, logFormat, stickySeconds: how long a session (x-session-id, else the body's "
+               "user) keeps its upstream provider, instanceId: this instance's name in the request log); "
+               "docs/gateway.md has them all.\n"
                "Signals: SIGTERM or SIGINT stops accepting, lets running requests finish within gateway.drainSeconds "
                "(a second one stops at once), then exits 0; SIGHUP reloads the config (models, aliases, routing, keys); "
                "a config that does not load keeps the old one.\n"
@@ -172,6 +174,11 @@ public:
             server = std::make_unique<gateway::PocoServer>(gateway, settings);
         } catch (const std::runtime_error &error) {
             throw UsageError{error.what()};
+        }
+        {
+            gateway::Settings named = settings;
+            named.port = server->port();  // --port 0: the port it got
+            gateway.setInstanceId(named.instanceName());
         }
         server->start();
         std::string host = settings.host.find(':') != std::string::npos ? "[" + settings.host + "]" : settings.host;

@@ -25,6 +25,7 @@ const char *groupTitle(GroupBy by) {
     case GroupBy::Key: return "Key";
     case GroupBy::Day: return "Day (UTC)";
     case GroupBy::Provider: return "Provider";
+    case GroupBy::Instance: return "Instance";
     }
     return "";
 }
@@ -79,13 +80,13 @@ public:
     std::string name() const override { return "usage"; }
     std::string summary() const override { return "requests, tokens and cost from the request log, per group"; }
     std::string details() const override {
-        return "Groups are the model that answered, the gateway key, the UTC day or the provider. Cached is the "
+        return "Groups are the model that answered, the gateway key, the UTC day, the provider or the gateway instance. Cached is the "
                "share of prompt tokens read from the provider's cache. A cost marked '~' includes estimates.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
         using Poco::Util::Option;
         options.addOption(Option("since", "", "only requests of the last 30m, 12h, 7d, 2w, ...").argument("DURATION"));
-        options.addOption(Option("by", "", "group by model (default), key, day or provider").argument("GROUP"));
+        options.addOption(Option("by", "", "group by model (default), key, day, provider or instance").argument("GROUP"));
         options.addOption(Option("json", "", "print {by, since_ms, groups: [...], total}"));
     }
 
@@ -95,7 +96,7 @@ public:
         }
         std::string byText = invocation.value("by", "model");
         std::optional<GroupBy> by = requestlog::parseGroupBy(byText);
-        if (!by) throw UsageError{"--by takes model, key, day or provider, not '" + byText + "'"};
+        if (!by) throw UsageError{"--by takes model, key, day, provider or instance, not '" + byText + "'"};
         std::optional<int64_t> since = sinceFlag(invocation);
 
         std::optional<requestlog::LogReader> reader = openRequestLog();

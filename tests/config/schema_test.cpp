@@ -131,6 +131,18 @@ TEST_CASE("the state block: backend, Redis URL and prefix, onStateError; errors 
     CHECK(check("{state: {colour: 1}}").warnings.size() == 1);
 }
 
+TEST_CASE("gateway.stickySeconds and gateway.instanceId: ranges and errors name the path") {
+    CHECK(check("{gateway: {stickySeconds: 0, instanceId: 'gw-a:4000'}}").ok());
+    CHECK(check("{gateway: {stickySeconds: 3600}}").ok());
+    CHECK(onlyError("{gateway: {stickySeconds: -1}}") == "gateway.stickySeconds: expected an integer from 0 to 86400, found -1");
+    CHECK(onlyError("{gateway: {stickySeconds: 'long'}}") ==
+          "gateway.stickySeconds: expected an integer from 0 to 86400, found a string");
+    CHECK(onlyError("{gateway: {instanceId: ''}}") ==
+          "gateway.instanceId: expected a string of 1 to 200 characters naming this instance");
+    CHECK(onlyError("{gateway: {instanceId: 7}}") ==
+          "gateway.instanceId: expected a string of 1 to 200 characters naming this instance");
+}
+
 TEST_CASE("an unknown key names the nearest known one at its level") {
     Validation result = check("{agent: {}, agents: {defaults: {model: {primary: 'a/b', fallback: []}, "
                               "models: {'m/x': {parms: {}, alias: 'x'}}}}, gateway: {prot: 1}, logs: {enable: true}}");

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include <unistd.h>
+
 using namespace moltbot::gateway::test;
 using moltbot::sim::test::str;
 
@@ -15,13 +17,6 @@ namespace {
 const std::string kChat = "/v1/chat/completions";
 
 bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
-
-moltbot::test::RunResult cli(ServeFixture &fixture, std::vector<std::string> args) {
-    args.insert(args.begin(), moltbot::test::moltbotBinary().string());
-    moltbot::test::RunOptions options;
-    options.env["MOLTBOT_STATE_DIR"] = fixture.state.path().string();
-    return moltbot::test::run(args, options);
-}
 
 // `moltbot logs --json -n 1000`, polled until it holds `count` entries (the log is written behind the requests).
 rapidjson::Document loggedEntries(ServeFixture &fixture, std::size_t count) {
@@ -106,5 +101,40 @@ TEST_CASE("a request log that cannot be written never fails a request: one warni
         }
         REQUIRE(fixture.server().waitFor("cannot write the request log", std::chrono::seconds(10)));
         CHECK(post(fixture.port(), kChat, chatBody("", "after")).status == 200);
+    }
+}
+
+TEST_CASE("each row names the instance that served it: gateway.instanceId, else <hostname>:<port>") {
+    SUBCASE("configured") {
+        ServeFixture fixture(R"({
+          agents: { defaults: { model: { primary: "openrouter/anthropic/claude-sonnet-4.5" } } },
+          gateway: { instanceId: "gw-a" },
+        })");
+        fixture.start();
+        REQUIRE(post(fixture.port(), kChat, chatBody("", "hi")).status == 200);
+        rapidjson::Document entries = loggedEntries(fixture, 1);
+        REQUIRE(entries.Size() == 1);
+        CHECK(str(entries[0]["instance"]) == "gw-a");
+        auto lines = cli(fixture, {"logs"});
+        CHECK(contains(lines.out, "serve gw-a"));
+        auto usage = cli(fixture, {"usage", "--by", "instance", "--json"});
+        REQUIRE_MESSAGE(usage.exitCode == 0, usage.err);
+        CHECK(contains(usage.out, "\"gw-a\""));
+    }
+    SUBCASE("by default") {
+        ServeFixture fixture;
+        fixture.start();
+        REQUIRE(post(fixture.port(), kChat, chatBody("sonnet", "hi")).status == 200);
+        rapidjson::Document entries = loggedEntries(fixture, 1);
+        REQUIRE(entries.Size() == 1);
+        char host[256] = {};
+        REQUIRE(gethostname(host, sizeof host - 1) == 0);
+        CHECK(str(entries[0]["instance"]) == std::string(host) + ":" + std::to_string(fixture.port()));
+    }
+    SUBCASE("an empty instanceId is a config error naming the key") {
+        ServeFixture fixture(R"({ gateway: { instanceId: "" } })");
+        auto result = cli(fixture, {"serve", "--port", "0"});
+        CHECK(result.exitCode != 0);
+        CHECK(contains(result.err, "gateway.instanceId"));
     }
 }

@@ -82,11 +82,16 @@ std::string chatBody(const std::string &model, const std::string &text, const st
     return body + "}";
 }
 
-std::string keys(ServeFixture &fixture, std::vector<std::string> args) {
-    args.insert(args.begin(), {moltbot::test::moltbotBinary().string(), "keys"});
+moltbot::test::RunResult cli(ServeFixture &fixture, std::vector<std::string> args) {
+    args.insert(args.begin(), moltbot::test::moltbotBinary().string());
     moltbot::test::RunOptions options;
     options.env["MOLTBOT_STATE_DIR"] = fixture.state.path().string();
-    auto result = moltbot::test::run(args, options);
+    return moltbot::test::run(args, options);
+}
+
+std::string keys(ServeFixture &fixture, std::vector<std::string> args) {
+    args.insert(args.begin(), "keys");
+    auto result = cli(fixture, args);
     REQUIRE_MESSAGE(result.exitCode == 0, result.err);
     return result.out;
 }

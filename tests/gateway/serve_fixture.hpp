@@ -54,6 +54,8 @@ private:
 // {"model": model, "messages": [{"role": "user", "content": text}]} plus `extra` members; no model when it is "".
 std::string chatBody(const std::string &model, const std::string &text, const std::string &extra = "");
 
+// Runs `moltbot ARGS...` against the fixture's state folder (its config, its request log).
+moltbot::test::RunResult cli(ServeFixture &fixture, std::vector<std::string> args);
 // Runs `moltbot keys ...` against the fixture's state folder (and so its config's state backend); fails the test
 // unless it exits 0. Returns its standard output.
 std::string keys(ServeFixture &fixture, std::vector<std::string> args);

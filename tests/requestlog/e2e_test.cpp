@@ -246,7 +246,7 @@ TEST_CASE("no log yet, filters and bad flags") {
                            Bad{{"logs", "-n", "many"}, "-n/--count takes a number"},
                            Bad{{"logs", "--bogus"}, "unknown option --bogus"},
                            Bad{{"logs", "of"}, "unknown subcommand 'of' for 'moltbot logs' (did you mean 'off'?)"},
-                           Bad{{"usage", "--by", "week"}, "--by takes model, key, day or provider, not 'week'"},
+                           Bad{{"usage", "--by", "week"}, "--by takes model, key, day, provider or instance, not 'week'"},
                            Bad{{"usage", "--since", "yesterday"}, "--since takes a duration"}}) {
         CAPTURE(bad.args[0] + " " + bad.args[1]);
         RunResult result = run(bad.args);

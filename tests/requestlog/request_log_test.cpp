@@ -32,6 +32,7 @@ void checkSame(const Entry &read, const Entry &written) {
     CHECK(read.timeMs == written.timeMs);
     CHECK(read.frontEnd == written.frontEnd);
     CHECK(read.keyName == written.keyName);
+    CHECK(read.instance == written.instance);
     CHECK(read.modelAsked == written.modelAsked);
     CHECK(read.model == written.model);
     CHECK(read.provider == written.provider);
@@ -359,4 +360,31 @@ TEST_CASE("conversation ids are short, lowercase and different") {
         ids.insert(id);
     }
     CHECK(ids.size() == 1000);
+}
+
+TEST_CASE("a version 1 file gets the instance column: its rows keep theirs empty, new rows carry theirs") {
+    TempDir dir;
+    std::filesystem::path path = dir.path() / "logs.db";
+    {
+        Poco::Data::Session session = openDatabase(path);
+        migrate(session, {migrations().front()});  // the file as the build before instance ids left it
+        REQUIRE(userVersion(session) == 1);
+        session << "INSERT INTO requests (time_ms, front_end, status) VALUES (1700000000000, 'serve', 200)", now;
+    }
+    {
+        RequestLog log(optionsFor(path, Warnings::make()));
+        log.submit(fullEntry(1));
+        REQUIRE(log.close());
+    }
+    Poco::Data::Session session = openDatabase(path);
+    CHECK(userVersion(session) == schemaVersion());
+    std::vector<Entry> rows = readAll(path);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].instance.empty());
+    CHECK(rows[1].instance == "gw-1:4000");
+
+    UsageReport report = LogReader(path).usage(GroupBy::Instance, std::nullopt);
+    std::set<std::string> groups;
+    for (const auto &row : report.groups) groups.insert(row.group);
+    CHECK(groups == std::set<std::string>{"(serve)", "gw-1:4000"});
 }

@@ -20,6 +20,7 @@ inline Entry fullEntry(int n) {
     entry.timeMs = 1'700'000'000'000 + n * 1000;
     entry.frontEnd = n % 2 == 0 ? "agent" : "serve";
     entry.keyName = n % 2 == 0 ? "" : "team-" + std::to_string(n % 3);
+    entry.instance = n % 2 == 0 ? "" : "gw-" + std::to_string(n % 3) + ":4000";
     entry.modelAsked = "sonnet";
     entry.model = "openrouter/anthropic/claude-sonnet-4.5";
     entry.provider = "Anthropic";

@@ -1,7 +1,7 @@
 // Scale-out end to end: a redis-server of the test's own, three real `moltbot serve` instances sharing it
-// (state.backend "redis"), each against its own OpenRouter simulator, and the real `moltbot keys` writing the keys
-// into Redis. The limits must hold across the instances, exactly; a revocation, a cooldown and a Redis outage are
-// seen by all of them. Every server is stopped by its PID when the test ends, whatever happened.
+// (state.backend "redis"), each against its own OpenRouter simulator (or one shared, for sticky sessions), and the
+// real `moltbot keys` writing the keys into Redis. The limits must hold across the instances, exactly; a revocation,
+// a cooldown, a Redis outage and a session's provider are seen by all of them. Every server is stopped by its PID when the test ends, whatever happened.
 #include "tests/gateway/serve_fixture.hpp"
 #include "tests/support/haproxy.hpp"
 #include "tests/support/redis_server.hpp"
@@ -10,10 +10,12 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -34,14 +36,17 @@ std::string clusterConfig(const std::string &url, const std::string &onStateErro
            "  gateway: { requestTimeoutSeconds: " + std::to_string(requestTimeoutSeconds) + " },\n}\n";
 }
 
-// One Redis and three instances. Members go in reverse order: the instances (killed by PID), then Redis.
+// One Redis and three instances. Members go in reverse order: the instances (killed by PID), then Redis. Each
+// instance has a simulator of its own, unless `upstream` names one base URL for all (one OpenRouter, as in life).
 struct Cluster {
     explicit Cluster(bool persistent = false, const std::string &onStateError = "reject",
-                     const moltbot::sim::Options &simulator = {}, int requestTimeoutSeconds = 30)
+                     const moltbot::sim::Options &simulator = {}, int requestTimeoutSeconds = 30,
+                     const std::string &upstream = "")
         : redis(persistent) {
         for (int i = 0; i < 3; ++i) {
             instances.push_back(std::make_unique<ServeFixture>(
                 clusterConfig(redis.url(), onStateError, requestTimeoutSeconds), simulator));
+            if (!upstream.empty()) instances.back()->env["OPENROUTER_BASE_URL"] = upstream;
         }
         for (auto &instance : instances) instance->start();
     }
@@ -263,7 +268,9 @@ TEST_CASE("Redis stopped with onStateError local: each instance admits its third
     for (ServeFixture *instance : cluster.all()) {
         int answered = 0, refused = 0;
         for (int i = 0; i < 5; ++i) {
-            Response response = post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret));
+            // With a session: its sticky lookup fails too, and must not fail the request.
+            Response response = post(instance->port(), kChat, chatBody("sonnet", "hi"),
+                                     bearer(secret) + "x-session-id: outage\r\n");
             if (response.status == 200) {
                 ++answered;
             } else {
@@ -274,6 +281,10 @@ TEST_CASE("Redis stopped with onStateError local: each instance admits its third
         CHECK(answered == 3);  // 9 rpm over 3 instances
         CHECK(refused == 2);
         CHECK(instance->server().waitFor("admitting with per-instance limits (1/3", std::chrono::seconds(5)));
+        std::string metrics = get(instance->port(), "/metrics").body;
+        // Each answered request failed its lookup and its record: 2 × 3.
+        CHECK_MESSAGE(contains(metrics, "moltbot_sticky_errors_total 6"), metrics);
+        CHECK(contains(instance->log(), "session stickiness is off while the state backend fails"));
     }
     REQUIRE(cluster.redis.start());
     // Each instance writes what it settled meanwhile once Redis answers again (/ready looks at it).
@@ -355,4 +366,54 @@ TEST_CASE("through HAProxy: SIGKILL one instance mid-load; the others go on, and
     }
     CHECK(reserved == 0);
     CHECK(Clock::now() - killTime > std::chrono::seconds(4));  // not freed before the TTL
+}
+
+TEST_CASE("sticky sessions through HAProxy: one session's requests, spread over the three instances, all reach one "
+          "upstream provider, and read its prompt cache from the second on") {
+    // One OpenRouter for the three instances, balancing requests without a provider order over each model's
+    // providers: without stickiness a session's requests would land on three or four of them.
+    moltbot::sim::Options balancing;
+    balancing.balance = "round-robin";
+    moltbot::sim::test::Fixture upstream(balancing);
+    Cluster cluster(false, "reject", {}, 30, upstream.simulator.baseUrl());
+    moltbot::test::Haproxy haproxy({cluster.a().port(), cluster.b().port(), cluster.c().port()});
+
+    std::string doc;
+    while (doc.size() < 6000) doc += "The quick brown fox jumps over the lazy dog. ";
+    doc.resize(6000);
+    // Haiku: the config gives it no provider order, so OpenRouter's balancing (or the pin) decides.
+    std::string body = R"({"model":"openrouter/anthropic/claude-haiku-4.5","messages":[{"role":"system","content":)"
+                       R"([{"type":"text","text":")" + doc + R"(","cache_control":{"type":"ephemeral"}}]},)"
+                       R"({"role":"user","content":"Summarise."}]})";
+    std::vector<int> cached;
+    for (int i = 0; i < 6; ++i) {
+        Response sticky = post(haproxy.port(), kChat, body, "x-session-id: conv-scaleout\r\n");
+        REQUIRE_MESSAGE(sticky.status == 200, sticky.body << haproxy.log());
+        cached.push_back(sticky.json()["usage"]["prompt_tokens_details"]["cached_tokens"].GetInt());
+        // A request without a session between them moves both balancers on.
+        REQUIRE(post(haproxy.port(), kChat, body).status == 200);
+    }
+
+    rapidjson::Document log = upstream.get("/_sim/requests", false).json();
+    std::vector<std::string> slugs;
+    for (auto &request : log["data"].GetArray()) {
+        if (str(request["path"]).ends_with("/chat/completions")) slugs.push_back(str(request["provider_slug"]));
+    }
+    REQUIRE(slugs.size() == 12);
+    std::set<std::string> session, others;
+    for (std::size_t i = 0; i < slugs.size(); ++i) (i % 2 == 0 ? session : others).insert(slugs[i]);
+    CHECK_MESSAGE(session.size() == 1, "the session was served by " << session.size() << " providers");
+    CHECK(others.size() >= 3);  // the requests without a session still spread
+    CHECK(cached[0] == 0);
+    for (std::size_t i = 1; i < cached.size(); ++i) CHECK_MESSAGE(cached[i] > 0, "request " << i + 1);
+    // The session's requests went through every instance: each pinned at least one.
+    for (ServeFixture *instance : cluster.all()) {
+        CHECK_MESSAGE(contains(instance->log(), "sticky=" + *session.begin()), instance->log());
+    }
+    // One record in Redis, in the session's own hash tag, with a TTL.
+    std::string keys = cluster.redis.cli({"KEYS", "test:{s:*"});
+    CHECK(std::count(keys.begin(), keys.end(), '\n') == 1);
+    std::string key = keys.substr(0, keys.find('\n'));
+    CHECK(key.ends_with("}:sticky"));
+    CHECK(std::stoll(cluster.redis.cli({"PTTL", key})) > 0);
 }

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
 
 using namespace moltbot::sim;
@@ -182,4 +183,41 @@ TEST_CASE("top-level cache_control caches the whole prompt; a 5th marker is Anth
     std::string fiveOpenAI = five;
     fiveOpenAI.replace(fiveOpenAI.find("anthropic/claude-sonnet-4.5"), 27, "openai/gpt-5.2");
     CHECK(fixture.chat(fiveOpenAI).status == 200);
+}
+
+TEST_CASE("the cache is per provider: a prefix cached at one endpoint is not read at another") {
+    Fixture sim;
+    std::string pinned = R"(,"provider":{"order":["amazon-bedrock"],"allow_fallbacks":false})";
+    CHECK(usageOf(sim.chat(cachedBody(kSonnet, kEphemeral, pinned))).written == kPrefixTokens);
+    CHECK(usageOf(sim.chat(cachedBody(kSonnet, kEphemeral, pinned))).cached == kPrefixTokens);
+    // The default endpoint (anthropic) never saw the prefix: it writes it afresh.
+    Accounted elsewhere = usageOf(sim.chat(cachedBody(kSonnet, kEphemeral)));
+    CHECK(elsewhere.cached == 0);
+    CHECK(elsewhere.written == kPrefixTokens);
+}
+
+TEST_CASE("--balance round-robin spreads unpinned requests over the endpoints; a pinned order stays put") {
+    Options options;
+    options.balance = "round-robin";
+    Fixture sim(options);
+    std::set<std::string> providers;
+    for (int i = 0; i < 4; ++i) {
+        auto json = sim.chat(cachedBody(kSonnet, kEphemeral)).json();
+        providers.insert(json["provider"].GetString());
+    }
+    CHECK(providers == std::set<std::string>{"Anthropic", "Amazon Bedrock", "Google"});
+    // Spread over providers, the cache is cold on most of them; pinned to one, it stays warm.
+    std::string pinned = R"(,"provider":{"order":["amazon-bedrock"]})";
+    for (int i = 0; i < 3; ++i) {
+        Reply reply = sim.chat(cachedBody(kSonnet, kEphemeral, pinned));
+        CHECK(std::string(reply.json()["provider"].GetString()) == "Amazon Bedrock");
+        CHECK(usageOf(reply).cached == kPrefixTokens);  // bedrock cached the prefix in the loop above
+    }
+}
+
+TEST_CASE("the default balance always starts at the cheapest endpoint") {
+    Fixture sim;
+    for (int i = 0; i < 3; ++i) {
+        CHECK(std::string(sim.chat(cachedBody(kSonnet, kEphemeral)).json()["provider"].GetString()) == "Anthropic");
+    }
 }

@@ -217,6 +217,11 @@ Route routeRequest(Simulator::State &state, const std::string &key, const std::v
             continue;
         }
         std::vector<const Endpoint *> plan = planRoute(*model, preferences);
+        if (state.options.balance == "round-robin" && preferences.order.empty() && plan.size() > 1) {
+            // OpenRouter's load balancing: each request starts at the next endpoint, the others after it in order.
+            std::size_t first = state.balanceTurn.fetch_add(1) % plan.size();
+            std::rotate(plan.begin(), plan.begin() + static_cast<std::ptrdiff_t>(first), plan.end());
+        }
         if (plan.empty()) {
             failed({404, "No endpoints found for " + model->id + ".", "", {}}, nullptr);
             continue;
@@ -789,7 +794,7 @@ void handleChat(Simulator::State &state, HTTPServerRequest &request, HTTPServerR
     CacheOutcome cache;
     if (served->author() == "anthropic" && !prompt.breakpoints.empty())
         cache =
-            state.cache.account(key + "\n" + served->id, prompt.breakpoints, state.now(), state.options.cacheMinTokens);
+            state.cache.account(key + "\n" + served->id + "\n" + endpoint->tag, prompt.breakpoints, state.now(), state.options.cacheMinTokens);
     Answer answer =
         composeAnswer(*served, *endpoint, prompt, completionLimit(body), chooseToolCall(body, prompt, *served));
     Usage usage =

@@ -18,7 +18,9 @@ namespace {
 constexpr const char *kUsage =
     "usage: openrouter-sim [--port N] [--key KEY]... [--management-key KEY]... [--cache-min-tokens N]\n"
     "                      [--chunk-delay-ms N] [--leading-whitespace] [--free-rpm N] [--faults FILE]\n"
-    "                      [--exit-on-stdin-eof]\n";
+    "                      [--exit-on-stdin-eof] [--balance cheapest|round-robin]\n"
+    "  --balance round-robin  requests without provider.order go to a model's endpoints in turn (OpenRouter's\n"
+    "                         load balancing); the default, cheapest, always starts at the cheapest endpoint\n";
 
 int toInt(const std::string &flag, const std::string &value) {
     std::size_t used = 0;
@@ -61,6 +63,10 @@ int main(int argc, char **argv) {
                 options.leadingWhitespace = true;
             } else if (flag == "--faults") {
                 faultsFile = value();
+            } else if (flag == "--balance") {
+                options.balance = value();
+                if (options.balance != "cheapest" && options.balance != "round-robin")
+                    throw std::invalid_argument("--balance must be cheapest or round-robin, got '" + options.balance + "'");
             } else if (flag == "--exit-on-stdin-eof") {
                 exitOnStdinEof = true;
             } else {

@@ -29,6 +29,10 @@ struct Options {
     int chunkDelayMs = 0;            // pause between streamed chunks
     bool leadingWhitespace = false;  // whitespace keep-alive before every non-streaming body
     int freeRequestsPerMinute = 20;  // per key, over all :free models; 0: unlimited
+    // "cheapest" (the default): a request without provider.order goes to the cheapest endpoint first.
+    // "round-robin": such a request goes to the model's endpoints in turn, as OpenRouter's load balancing spreads
+    // them, so that a client's provider pinning (and its prompt caches, which are per provider) can be observed.
+    std::string balance = "cheapest";
 };
 
 class Simulator {

@@ -86,6 +86,7 @@ struct Simulator::State {
     FaultBook faults;
     PromptCache cache;
     std::atomic<bool> stopping{false};
+    std::atomic<std::uint64_t> balanceTurn{0};  // --balance round-robin: the next request's first endpoint
 
     mutable std::mutex mutex;  // guards everything below
     std::map<std::string, KeyInfo> keys;

@@ -256,3 +256,41 @@ TEST_CASE("a cooldown recorded through one backend is seen by the other") {
     REQUIRE(table.has_value());
     CHECK(table->empty());
 }
+
+TEST_CASE("sticky records: shared by every instance, one hash tag per session, a TTL refreshed on use") {
+    moltbot::test::RedisServer redis;
+    RedisBackend one(redisOptions(redis)), two(redisOptions(redis));
+    CHECK_FALSE(one.stickyRecord("abc", 1000));
+    auto first = one.recordSticky("abc", {"openrouter/anthropic/claude-sonnet-4.5", "amazon-bedrock", 0}, true, 1000);
+    CHECK(first.answers == 1);
+    CHECK_FALSE(first.warn);
+    auto seen = two.stickyRecord("abc", 1000);
+    REQUIRE(seen);
+    CHECK(seen->ref == "openrouter/anthropic/claude-sonnet-4.5");
+    CHECK(seen->provider == "amazon-bedrock");
+    CHECK(seen->answers == 1);
+    // One key under the prefix, in the session's own hash tag, with its TTL.
+    CHECK(redis.cli({"KEYS", "t:{s:*"}) == "t:{s:abc}:sticky\n");
+    int64_t ttl = std::stoll(redis.cli({"PTTL", "t:{s:abc}:sticky"}));
+    CHECK(ttl > 0);
+    CHECK(ttl <= 1000);
+    // The second answer that missed the cache warns, on whichever instance, once.
+    CHECK(two.recordSticky("abc", {"openrouter/anthropic/claude-sonnet-4.5", "anthropic", 0}, true, 1000).warn);
+    CHECK_FALSE(one.recordSticky("abc", {"openrouter/anthropic/claude-sonnet-4.5", "anthropic", 0}, true, 1000).warn);
+    CHECK(one.stickyRecord("abc", 60'000)->provider == "anthropic");
+    CHECK(std::stoll(redis.cli({"PTTL", "t:{s:abc}:sticky"})) > 1000);  // refreshed to the reader's TTL
+    redis.cli({"PEXPIRE", "t:{s:abc}:sticky", "1"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK_FALSE(one.stickyRecord("abc", 1000));
+}
+
+TEST_CASE("a sticky record with Redis down throws Unavailable (the gateway goes on unpinned)") {
+    auto redis = std::make_unique<moltbot::test::RedisServer>();
+    Options options = redisOptions(*redis);
+    options.connectTimeoutMs = 200;
+    options.commandTimeoutMs = 200;
+    RedisBackend backend(options);
+    redis.reset();
+    CHECK_THROWS_AS(backend.stickyRecord("abc", 1000), Unavailable);
+    CHECK_THROWS_AS(backend.recordSticky("abc", {"r", "p", 0}, false, 1000), Unavailable);
+}
