@@ -37,25 +37,29 @@ public:
     std::string details() const override {
         return "A model that failed with a rate limit or an outage is skipped until its cooldown ends (1 min, 5 min, "
                "25 min, then 1 h, or the provider's Retry-After). The table is " +
-               config::cooldownsPath().string() + ". 'moltbot models cooldowns clear [REF]' forgets them.";
+               config::cooldownsPath().string() +
+               ", or, with the config's state.backend \"redis\", the one the gateways share in Redis (marked "
+               "[shared]). 'moltbot models cooldowns clear [REF]' forgets them.";
     }
     void defineOptions(Poco::Util::OptionSet &options) const override {
-        options.addOption(Poco::Util::Option("json", "", "print {\"cooldowns\": [{model, until, untilMs, reason, failures}]}"));
+        options.addOption(Poco::Util::Option("json", "", "print {\"cooldowns\": [{model, until, untilMs, reason, failures, shared}]}"));
     }
 
     int run(const Invocation &invocation, Streams streams) const override {
         if (!invocation.positionals.empty()) throw unknownSubcommand(name(), invocation.positionals.front());
         pipeline::CooldownStore store(config::cooldownsPath());
         int64_t now = sdk::nowMs();
-        auto running = store.snapshot().running(now);
-        // With several gateways sharing Redis, the cooldowns they skip models by live there.
-        std::vector<std::pair<std::string, pipeline::Cooldown>> shared;
+        // With several gateways sharing Redis, the cooldowns they skip models by live there (each instance's
+        // cooldowns.json only mirrors them); otherwise the state folder's table is the one.
+        std::vector<std::pair<std::string, pipeline::Cooldown>> running, shared;
         if (auto backend = sharedState(streams.err)) {
             pipeline::Cooldowns table;
             for (auto &[ref, entry] : reportConfigErrors([&] { return *backend->sharedCooldowns(); })) {
                 table.set(ref, std::move(entry));
             }
             shared = table.running(now);
+        } else {
+            running = store.snapshot().running(now);
         }
         if (invocation.has("json")) {
             rapidjson::Document out(rapidjson::kObjectType);
@@ -86,8 +90,10 @@ public:
     std::string summary() const override { return "forget the cooldown of REF (an alias works), or of every model"; }
     std::string usage() const override { return "[REF]"; }
     std::string details() const override {
-        return "The model is tried again on the next request, and its failure count starts over. A running "
-               "'moltbot serve' keeps its own table in memory: restart it, or wait, for the change to reach it.";
+        return "The model is tried again on the next request, and its failure count starts over. With the config's "
+               "state.backend \"redis\" the cooldowns the gateways share are cleared too, and every instance drops "
+               "them on its next request; otherwise a running 'moltbot serve' keeps its own table in memory: restart "
+               "it, or wait, for the change to reach it.";
     }
 
     int run(const Invocation &invocation, Streams streams) const override {

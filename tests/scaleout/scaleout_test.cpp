@@ -254,6 +254,31 @@ TEST_CASE("the primary failing on A puts it in cooldown on B and C: they go stra
         REQUIRE(sent.Size() == 1);
         CHECK(str(sent[0]["model"]) == "openai/gpt-5.2");  // sonnet was never tried here
     }
+
+    // `moltbot models cooldowns` on any machine of the cluster lists the shared cooldown; clearing it there lets
+    // every instance try the primary again on its next request.
+    moltbot::test::RunResult listed = cli(cluster.c(), {"models", "cooldowns", "--json"});
+    REQUIRE_MESSAGE(listed.exitCode == 0, listed.err);
+    rapidjson::Document cooldowns;
+    cooldowns.Parse(listed.out.c_str());
+    REQUIRE(cooldowns["cooldowns"].Size() == 1);
+    CHECK(str(cooldowns["cooldowns"][0]["model"]) == kSonnet);
+    CHECK(cooldowns["cooldowns"][0]["shared"].GetBool());
+    moltbot::test::RunResult text = cli(cluster.b(), {"models", "cooldowns"});
+    CHECK(contains(text.out, "openrouter/anthropic/claude-sonnet-4.5 until "));
+    CHECK(contains(text.out, "[shared]"));
+    cluster.a().faults("[]");  // the primary works again
+    moltbot::test::RunResult cleared = cli(cluster.b(), {"models", "cooldowns", "clear", "sonnet"});
+    REQUIRE_MESSAGE(cleared.exitCode == 0, cleared.err);
+    CHECK(contains(cleared.out, "Cleared the cooldown of openrouter/anthropic/claude-sonnet-4.5"));
+    for (ServeFixture *instance : cluster.all()) {
+        Response answer = post(instance->port(), kChat, chatBody("sonnet", "hi"));
+        REQUIRE_MESSAGE(answer.status == 200, answer.body);
+        CHECK(answer.header("x-moltbot-model") == kSonnet);
+    }
+    moltbot::test::RunResult none = cli(cluster.a(), {"models", "cooldowns", "clear", "sonnet"});
+    CHECK(none.exitCode == 1);
+    CHECK(contains(none.err, "has no cooldown"));
 }
 
 TEST_CASE("Redis stopped with onStateError local: each instance admits its third of the rpm, then the spend is "
