@@ -1,4 +1,5 @@
 #include "core/gateway/access_log.hpp"
+#include "core/gateway/sticky.hpp"
 
 #include "core/util/time.hpp"
 
@@ -95,7 +96,8 @@ void AccessLog::write(const AccessRecord &r) {
         }
         if (r.cost >= 0) line += " cost=" + number(r.cost, "%.6f") + (r.costEstimated ? "~" : "");
         for (const auto &ref : r.skipped) line += " skipped=" + ref;
-        if (!r.provider.empty()) line += " provider=" + field(r.provider);
+        // The routing slug ("amazon-bedrock", as provider.order takes it): the display name has spaces.
+        if (!r.provider.empty()) line += " provider=" + field(providerSlug(r.provider));
         if (!r.stickyProvider.empty()) line += " sticky=" + field(r.stickyProvider);
         line += " ms=" + number(r.durationMs, "%.1f");
         if (r.firstByteMs >= 0) line += " ttfb_ms=" + number(r.firstByteMs, "%.1f");

@@ -97,6 +97,8 @@ TEST_CASE("sticky sessions: a session's requests stay on one provider and read i
         for (std::size_t i = 2; i < served.pinned.size(); ++i) CHECK(served.pinned[i]);
         for (std::size_t i = 1; i < cached.size(); ++i) CHECK(cached[i] > 0);
         CHECK(fixture.log().find("sticky=" + *conv1.begin()) != std::string::npos);
+        // The text access log names the provider that served by the same slug (no '?' for a space).
+        CHECK(fixture.log().find("provider=" + *conv1.begin() + " sticky=" + *conv1.begin()) != std::string::npos);
         // moltbot usage shows the share of prompt tokens the gateway's requests read from a cache.
         rapidjson::Document usage;
         for (int tries = 0; tries < 200; ++tries) {  // the request log is written behind the requests
