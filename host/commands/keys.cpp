@@ -13,6 +13,8 @@
 
 #include <Poco/Util/Option.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <chrono>
 #include <cstdio>
@@ -377,6 +379,85 @@ public:
     }
 };
 
+// Moving from one machine's keys file to several gateways sharing Redis: the keys keep their ids and hashes, so the
+// keys clients hold keep working.
+class KeysImport : public Command {
+public:
+    std::string name() const override { return "keys import"; }
+    std::string summary() const override { return "copy gateway keys from a keys file into the configured state backend"; }
+    std::string usage() const override { return "[FILE]"; }
+    std::string details() const override {
+        return "FILE defaults to the state folder's gateway-keys.json. Typical use: set the config's state.backend to "
+               "\"redis\", then import the keys the single gateway had. Each key keeps its id, hash, limits and "
+               "revocation, so the keys clients hold keep working. A key already there (same id) is skipped; one whose "
+               "name another key has is an error, and then nothing is imported. Spend and rate windows are not "
+               "copied.";
+    }
+    void defineOptions(Poco::Util::OptionSet &options) const override {
+        options.addOption(Poco::Util::Option("json", "", "print {imported: [names], skipped: [names], into}"));
+    }
+
+    int run(const Invocation &invocation, Streams streams) const override {
+        if (invocation.positionals.size() > 1) {
+            throw UsageError{"'moltbot keys import' takes at most one argument, FILE; see 'moltbot keys import --help'"};
+        }
+        std::filesystem::path file = invocation.positionals.empty() ? keys::keysPath()
+                                                                    : std::filesystem::path(invocation.positionals[0]);
+        std::error_code missing;
+        if (!std::filesystem::is_regular_file(file, missing)) throw UsageError{"no keys file at " + file.string()};
+        std::vector<GatewayKey> source = reportConfigErrors([&] { return keys::loadKeys(file); });
+        std::unique_ptr<state::Backend> backend = openBackend();
+        std::string into = backend->keysLocation();
+        std::error_code same;
+        if (std::filesystem::equivalent(file, into, same)) {
+            throw UsageError{"the state backend already reads " + file.string() +
+                             "; set the config's state.backend to \"redis\" first (docs/deploy.md)"};
+        }
+        std::vector<std::string> imported, skipped;
+        reportConfigErrors([&] {
+            backend->editKeys([&](std::vector<GatewayKey> &keys) {
+                imported.clear();
+                skipped.clear();
+                for (const auto &key : source) {
+                    auto byId = std::find_if(keys.begin(), keys.end(), [&](const GatewayKey &k) { return k.id == key.id; });
+                    if (byId != keys.end()) {
+                        skipped.push_back(key.name);
+                        continue;
+                    }
+                    auto byName =
+                        std::find_if(keys.begin(), keys.end(), [&](const GatewayKey &k) { return k.name == key.name; });
+                    if (byName != keys.end()) {
+                        throw UsageError{"a different key named '" + key.name + "' is already in " + into +
+                                         "; nothing imported (rename one of them: names are unique)"};
+                    }
+                    keys.push_back(key);
+                    imported.push_back(key.name);
+                }
+                return !imported.empty();
+            });
+        });
+        if (invocation.has("json")) {
+            rapidjson::Document out(rapidjson::kObjectType);
+            auto &allocator = out.GetAllocator();
+            auto names = [&](const std::vector<std::string> &list) {
+                rapidjson::Value array(rapidjson::kArrayType);
+                for (const auto &name : list) array.PushBack(jsonString(name, allocator), allocator);
+                return array;
+            };
+            out.AddMember("imported", names(imported), allocator);
+            out.AddMember("skipped", names(skipped), allocator);
+            out.AddMember("into", jsonString(into, allocator), allocator);
+            streams.out << config::toPrettyJson(out);
+            return kOk;
+        }
+        streams.out << "Imported " << imported.size() << (imported.size() == 1 ? " key" : " keys") << " into " << into
+                    << (imported.empty() ? "" : " (" + commaListOrDash(imported) + ")");
+        if (!skipped.empty()) streams.out << "; skipped " << skipped.size() << " already there (" << commaListOrDash(skipped) << ")";
+        streams.out << "\n";
+        return kOk;
+    }
+};
+
 }  // namespace
 
 void addKeysCommands(CommandList &commands) {
@@ -386,6 +467,7 @@ void addKeysCommands(CommandList &commands) {
     commands.push_back(std::make_unique<KeysShow>());
     commands.push_back(std::make_unique<KeysUpdate>());
     commands.push_back(std::make_unique<KeysRevoke>());
+    commands.push_back(std::make_unique<KeysImport>());
 }
 
 }  // namespace moltbot::cli

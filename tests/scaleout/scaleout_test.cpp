@@ -91,6 +91,54 @@ TEST_CASE("the keys live in Redis: a key made through one instance's CLI works o
     CHECK(ready.json()["state"]["up"].GetBool());
 }
 
+TEST_CASE("keys import: the keys of a single gateway's keys file move into Redis and keep working on every instance") {
+    // One machine's gateway first: the local backend, two keys (one revoked) in its state folder.
+    moltbot::test::TempDir single;
+    moltbot::test::RunOptions local;
+    local.env["MOLTBOT_STATE_DIR"] = single.path().string();
+    auto singleKeys = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {moltbot::test::moltbotBinary().string(), "keys"});
+        return moltbot::test::run(args, local);
+    };
+    moltbot::test::RunResult made = singleKeys({"create", "--name", "team", "--rpm", "100"});
+    REQUIRE_MESSAGE(made.exitCode == 0, made.err);
+    std::string secret = made.out.substr(0, made.out.find('\n'));
+    REQUIRE(singleKeys({"create", "--name", "gone"}).exitCode == 0);
+    REQUIRE(singleKeys({"revoke", "gone"}).exitCode == 0);
+    std::string file = (single.path() / "gateway-keys.json").string();
+
+    Cluster cluster;
+    moltbot::test::RunResult imported = cli(cluster.a(), {"keys", "import", file});
+    REQUIRE_MESSAGE(imported.exitCode == 0, imported.err);
+    CHECK(contains(imported.out, "Imported 2 keys into redis://"));
+    for (ServeFixture *instance : cluster.all()) {
+        CHECK(post(instance->port(), kChat, chatBody("sonnet", "hi"), bearer(secret)).status == 200);
+    }
+    moltbot::test::RunResult listed = cli(cluster.c(), {"keys", "list"});
+    CHECK(contains(listed.out, "team"));
+    CHECK(contains(listed.out, "gone"));
+
+    // Again: nothing new. A different key under a taken name: an error, and nothing imported.
+    moltbot::test::RunResult again = cli(cluster.b(), {"keys", "import", file, "--json"});
+    REQUIRE_MESSAGE(again.exitCode == 0, again.err);
+    rapidjson::Document report;
+    report.Parse(again.out.c_str());
+    CHECK(report["imported"].Size() == 0);
+    CHECK(report["skipped"].Size() == 2);
+    REQUIRE(createKey(cluster.a(), {"--name", "clash"}).size() > 0);
+    REQUIRE(singleKeys({"create", "--name", "clash"}).exitCode == 0);
+    REQUIRE(singleKeys({"create", "--name", "later"}).exitCode == 0);
+    moltbot::test::RunResult clash = cli(cluster.a(), {"keys", "import", file});
+    CHECK(clash.exitCode == 1);
+    CHECK(contains(clash.err, "a different key named 'clash'"));
+    CHECK_FALSE(contains(cli(cluster.a(), {"keys", "list"}).out, "later"));
+
+    // The local backend already reads its own file: nothing to import from it into itself.
+    moltbot::test::RunResult self = singleKeys({"import"});
+    CHECK(self.exitCode == 1);
+    CHECK(contains(self.err, "already reads"));
+}
+
 TEST_CASE("300 concurrent requests over three instances against a budget for 50: the settled spend never passes "
           "it") {
     Cluster cluster;
