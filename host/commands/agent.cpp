@@ -62,7 +62,10 @@ std::atomic<http::CancelToken *> gAnswerToken{nullptr};
 void onInterrupt(int) {
     if (gChatting != 0) {
         http::CancelToken *answer = gAnswerToken.load();
-        if (answer == nullptr) return;  // at the prompt: the read fails with EINTR (LineEditor)
+        if (answer == nullptr) {  // at the prompt: the read fails with EINTR, or the next one reports it
+            LineEditor::noteInterrupt();
+            return;
+        }
         if (answer->cancelled()) _exit(kCancelled);  // a second Ctrl-C while the stopped answer has not ended
         answer->cancel();
         return;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -55,12 +56,23 @@ LineEditor::~LineEditor() {
     if (history_ != nullptr) history_end(history_);
 }
 
+namespace {
+volatile sig_atomic_t gPendingInterrupt = 0;  // a Ctrl-C at the prompt that no read has reported yet
+}  // namespace
+
+void LineEditor::noteInterrupt() noexcept { gPendingInterrupt = 1; }
+
 LineEditor::Status LineEditor::read(std::string &line) {
     line.clear();
+    if (gPendingInterrupt != 0) {  // pressed before this read began
+        gPendingInterrupt = 0;
+        return Status::Interrupted;
+    }
     if (editor_ == nullptr) {
         std::cerr << prompt_ << std::flush;
         if (std::getline(std::cin, line)) return Status::Line;
         bool interrupted = errno == EINTR;
+        if (interrupted) gPendingInterrupt = 0;
         std::cin.clear();
         std::clearerr(stdin);
         return interrupted ? Status::Interrupted : Status::End;
@@ -70,6 +82,7 @@ LineEditor::Status LineEditor::read(std::string &line) {
     const char *text = el_gets(editor_, &count);
     if (text == nullptr || count <= 0) {
         if (count < 0 && errno == EINTR) {
+            gPendingInterrupt = 0;  // this read reports it
             el_reset(editor_);  // the terminal back to how it was; the next read starts a fresh line
             return Status::Interrupted;
         }

@@ -24,6 +24,9 @@ public:
     Status read(std::string &line);
     // Adds a line to the history and saves the history file. Returns why it could not be saved, or "".
     std::string remember(const std::string &line);
+    // For the SIGINT handler at the prompt (async-signal-safe). A Ctrl-C that comes while no read is waiting (a
+    // quick second press, while the first one's message is printed) interrupts the next read instead of being lost.
+    static void noteInterrupt() noexcept;
 
 private:
     std::string prompt_;
