@@ -1,5 +1,7 @@
 #include "core/gateway/chat_request.hpp"
 
+#include <moltbot/sdk/text.hpp>
+
 #include <rapidjson/error/en.h>
 
 namespace moltbot::gateway {
@@ -39,6 +41,23 @@ std::size_t tooDeepAt(std::string_view text, int limit) {
     return std::string_view::npos;
 }
 
+// Whether every string and member name in `value` is valid UTF-8. rapidjson turns a \u escape of a lone surrogate
+// ("\udeae") into bytes that are not UTF-8, which the raw-byte check of the parse does not see. Depth is bounded by
+// kMaxJsonDepth before the parse, so the recursion is too.
+bool allStringsValid(const rapidjson::Value &value) {
+    if (value.IsString()) return sdk::isValidUtf8(std::string_view(value.GetString(), value.GetStringLength()));
+    if (value.IsArray()) {
+        for (const auto &item : value.GetArray()) {
+            if (!allStringsValid(item)) return false;
+        }
+    } else if (value.IsObject()) {
+        for (const auto &member : value.GetObject()) {
+            if (!allStringsValid(member.name) || !allStringsValid(member.value)) return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 ChatRequest parseChatRequest(std::string_view text) {
@@ -55,6 +74,10 @@ ChatRequest parseChatRequest(std::string_view text) {
                 std::string(encoding ? "the body is not valid UTF-8" : "the body is not valid JSON") + ": " +
                     rapidjson::GetParseError_En(body.GetParseError()) + " at byte offset " +
                     std::to_string(body.GetErrorOffset()));
+    }
+    if (!allStringsValid(body)) {
+        invalid("invalid_utf8", "the body is not valid UTF-8: a \\u escape names a lone surrogate (a \\uD800-\\uDFFF "
+                                "without its pair), which is not a character");
     }
     if (!body.IsObject()) invalid("invalid_request", "the body must be a JSON object (a chat completion request)");
     auto messages = body.FindMember("messages");

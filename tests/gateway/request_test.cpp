@@ -73,6 +73,12 @@ TEST_CASE("a request that is not one is refused with a 400 that says where") {
     CHECK(refusal(R"({"messages":[],"models":[1]})").code == "invalid_models");
     CHECK(refusal(R"({"messages":[],"stream_options":{"include_usage":1}})").param == "stream_options.include_usage");
     CHECK(refusal("{\"messages\":[],\"x\":\"\xc3\"}").code == "invalid_utf8");
+    // A \u escape of a lone surrogate decodes to bytes that are not UTF-8 either (found by the chat-request fuzzer),
+    // in a value or in a member name; a pair is one character and passes.
+    CHECK(refusal(R"({"messages":[{"role":"user\udeae","content":"a"}]})").code == "invalid_utf8");
+    CHECK(refusal(R"({"messages":[],"\udc00":1})").code == "invalid_utf8");
+    CHECK(refusal(R"({"messages":[],"x":"\ud83d"})").code == "invalid_json");  // rapidjson refuses a lone high one
+    CHECK(parseChatRequest(R"({"messages":[{"role":"user","content":"\ud83d\ude00"}]})").body.IsObject());
     std::string deep = std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
     CHECK(refusal(deep).message.find("deeper") != std::string::npos);
     // Brackets inside strings do not count as depth.
