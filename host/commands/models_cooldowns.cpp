@@ -22,9 +22,9 @@ namespace moltbot::cli {
 namespace {
 
 // The Redis the gateways share their cooldowns in (the config's state block says "redis"), else nullptr: with the
-// local backend the state folder's cooldowns.json is the only table. The config's warnings go to `err`.
-std::unique_ptr<state::Backend> sharedState(std::ostream &err) {
-    state::Options options = state::Options::fromConfig(loadConfig(/*requireValid=*/false, err));
+// local backend the state folder's cooldowns.json is the only table.
+std::unique_ptr<state::Backend> sharedState(const config::Config &config) {
+    state::Options options = state::Options::fromConfig(config);
     if (options.backend != "redis") return nullptr;
     return reportConfigErrors([&] { return state::open(options); });
 }
@@ -52,7 +52,7 @@ public:
         // With several gateways sharing Redis, the cooldowns they skip models by live there (each instance's
         // cooldowns.json only mirrors them); otherwise the state folder's table is the one.
         std::vector<std::pair<std::string, pipeline::Cooldown>> running, shared;
-        if (auto backend = sharedState(streams.err)) {
+        if (auto backend = sharedState(loadConfig(/*requireValid=*/false, streams.err))) {
             pipeline::Cooldowns table;
             for (auto &[ref, entry] : reportConfigErrors([&] { return *backend->sharedCooldowns(); })) {
                 table.set(ref, std::move(entry));
@@ -101,7 +101,8 @@ public:
             throw UsageError{"'moltbot " + name() + "' takes at most one argument, REF; see 'moltbot " + name() + " --help'"};
         }
         pipeline::CooldownStore store(config::cooldownsPath());
-        std::unique_ptr<state::Backend> backend = sharedState(streams.err);
+        config::Config config = loadConfig(/*requireValid=*/false, streams.err);  // read once: backend and aliases
+        std::unique_ptr<state::Backend> backend = sharedState(config);
         auto clearShared = [&](const std::optional<std::string> &ref) {
             return backend ? reportConfigErrors([&] { return backend->clearSharedCooldowns(ref); }) : 0;
         };
@@ -115,9 +116,7 @@ public:
             cleared = "Cleared the cooldowns of " + std::to_string(count) + (count == 1 ? " model" : " models");
         } else {
             const std::string &asked = invocation.positionals[0];
-            std::string ref = loadConfig(/*requireValid=*/false, streams.err, /*quiet=*/true)
-                                  .resolveAlias(asked)
-                                  .value_or(asked);
+            std::string ref = config.resolveAlias(asked).value_or(asked);
             auto clearRef = [&](const std::string &candidate) {
                 bool local = store.clear(candidate);
                 return clearShared(candidate) > 0 || local;
